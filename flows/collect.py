@@ -1,0 +1,135 @@
+"""The `collect` flow: feeds, crawls and own-blog comments into the warehouse."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from crawlers.crawl import crawl_sites
+from crawlers.feeds import collect_feed
+from crawlers.http import TransientFetchError
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from crawlers.records import FetchOutcome
+from warehouse.ingest import IngestCounts, ingest_outcome, sync_sources
+from warehouse.state import fetch_state
+
+from .plan import CollectPlan, FeedJob
+
+log = logging.getLogger(__name__)
+MAX_RETRY_AFTER_S = 120.0
+
+
+@dataclass(slots=True)
+class SourceResult:
+    source_id: str
+    status: str
+    http_status: int | None
+    error: str | None
+    new: int
+    updated: int
+    unchanged: int
+    pages: int
+    elapsed_s: float
+
+
+@dataclass(slots=True)
+class CollectSummary:
+    """Counts of one `collect` run."""
+
+    sources: list[SourceResult] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def totals(self) -> IngestCounts:
+        return IngestCounts(
+            sum(s.new for s in self.sources), sum(s.updated for s in self.sources),
+            sum(s.unchanged for s in self.sources),
+        )
+
+    @property
+    def failed(self) -> list[str]:
+        return [s.source_id for s in self.sources if s.status == "error"]
+
+
+def _retry_transient(task, task_run, state) -> bool:
+    """Retry only transient network failures (timeouts, 5xx, 429), never bad input."""
+    try:
+        state.result()
+    except TransientFetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="fetch-feed", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 8, 30],
+      retry_jitter_factor=0.3, retry_condition_fn=_retry_transient)
+def fetch_feed_task(job: FeedJob, plan: CollectPlan, validators: dict, known: set[str]) -> FetchOutcome:
+    """Fetch one feed; transient failures raise (and are retried), after waiting out any Retry-After."""
+    try:
+        return collect_feed(
+            job.source_id, job.url, own=job.own, comment_feeds=job.comment_feeds, full_text=job.full_text,
+            validators=validators, known_urls=known, http=plan.http,
+        )
+    except TransientFetchError as exc:
+        if exc.retry_after:
+            time.sleep(min(exc.retry_after, MAX_RETRY_AFTER_S))
+        raise
+
+
+@task(name="crawl-sites", cache_policy=NO_CACHE)
+def crawl_task(plan: CollectPlan, known: set[str]) -> list[FetchOutcome]:
+    """Crawl the configured sites in a subprocess (Scrapy's reactor cannot restart in-process)."""
+    return crawl_sites(plan.sites, work_dir=plan.work_dir, known_urls=known, settings=plan.crawl)
+
+
+def _error_outcome(source_id: str, url: str, exc: BaseException) -> FetchOutcome:
+    return FetchOutcome(source_id=source_id, url=url, status="error", error=f"{type(exc).__name__}: {exc}")
+
+
+def _store(plan: CollectPlan, outcome: FetchOutcome, run_id: str, summary: CollectSummary) -> None:
+    counts = ingest_outcome(plan.db, outcome, run_id)
+    summary.sources.append(
+        SourceResult(outcome.source_id, outcome.status, outcome.http_status, outcome.error, counts.new,
+                     counts.updated, counts.unchanged, outcome.pages, round(outcome.elapsed_s, 3))
+    )
+    level = logging.WARNING if outcome.status == "error" else logging.INFO
+    log.log(level, "%s: %s (+%d new, %d updated) %s", outcome.source_id, outcome.status, counts.new,
+            counts.updated, outcome.error or "")
+
+
+@flow(name="collect", validate_parameters=False)
+def collect(plan: CollectPlan, run_id: str) -> CollectSummary:
+    """Fetch every source concurrently and store each as it arrives; one failing source never fails the run."""
+    started = time.monotonic()
+    summary = CollectSummary()
+    sync_sources(plan.db, plan.sources)
+    feed_task = fetch_feed_task.with_options(retries=plan.retries)
+    futures = {}
+    for job in plan.feeds:
+        validators, known = fetch_state(plan.db, [job.source_id])
+        futures[feed_task.submit(job, plan, validators, known)] = job
+    crawl_future = None
+    if plan.sites:
+        validators, _ = fetch_state(plan.db, [s.source_id for s in plan.sites])
+        crawl_future = crawl_task.submit(plan, set(validators))
+    for future in as_completed(list(futures)):
+        job = futures[future]
+        try:
+            outcome = future.result()
+        except Exception as exc:  # retries exhausted or a bug in one source: record it, go on
+            outcome = _error_outcome(job.source_id, job.url, exc)
+        _store(plan, outcome, run_id, summary)
+    if crawl_future is not None:
+        try:
+            outcomes = crawl_future.result()
+        except Exception as exc:
+            outcomes = [_error_outcome(s.source_id, s.start_urls[0], exc) for s in plan.sites]
+        for outcome in outcomes:
+            _store(plan, outcome, run_id, summary)
+    summary.elapsed_s = round(time.monotonic() - started, 3)
+    return summary

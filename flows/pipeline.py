@@ -1,0 +1,91 @@
+"""The `pipeline` flow that `resonanz run` starts: collect → enrich, with run history and a run lock."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+
+from resonanz.config import load_config
+from warehouse.runs import close_abandoned_runs, finish_run, start_run
+
+from .collect import CollectSummary, collect
+from .lock import run_lock
+from .plan import collect_plan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What one pipeline run did; printed by the CLI and stored in `runs.summary`."""
+
+    run_id: str
+    status: str  # ok | partial | failed
+    db: str
+    collect: CollectSummary | None = None
+    enrich: dict[str, Any] = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.collect is not None:
+            totals = self.collect.totals
+            data["documents"] = {"new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged}
+            data["failed_sources"] = self.collect.failed
+        return data
+
+
+def _status(summary: RunSummary) -> str:
+    if summary.error:
+        return "failed"
+    if summary.collect and summary.collect.failed:
+        return "partial"
+    return "ok"
+
+
+def run_pipeline(config_path: str | None = None, db: str | None = None, *, enrich: bool = True,
+                 force_enrich: bool = False) -> RunSummary:
+    """Run the whole pipeline once (plain function; the Prefect flow below wraps it)."""
+    cfg = load_config(config_path)
+    db_path = Path(db) if db else cfg.db_path
+    with run_lock(db_path):
+        close_abandoned_runs(db_path)
+        run_id = start_run(db_path, "pipeline")
+        summary = RunSummary(run_id=run_id, status="running", db=str(db_path))
+        try:
+            started = time.monotonic()
+            summary.collect = collect(collect_plan(cfg, db_path), run_id)
+            summary.stages["collect_s"] = round(time.monotonic() - started, 3)
+            if enrich:
+                started = time.monotonic()
+                summary.enrich = _enrich(cfg, db_path, force_enrich)
+                summary.stages["enrich_s"] = round(time.monotonic() - started, 3)
+        except Exception as exc:
+            summary.error = f"{type(exc).__name__}: {exc}"
+            log.exception("pipeline run %s failed", run_id)
+        finally:
+            summary.status = _status(summary)
+            finish_run(db_path, run_id, summary.status, summary.to_dict(), summary.error)
+    return summary
+
+
+def _enrich(cfg, db_path: Path, force: bool) -> dict[str, Any]:
+    try:
+        from .enrich import enrich_flow
+    except ImportError:  # the enrichment stage is optional until installed
+        return {"skipped": "enrichment stage not available"}
+    result = enrich_flow(db=str(db_path), config_path=cfg.path, force=force)
+    return asdict(result) if hasattr(result, "__dataclass_fields__") else dict(result or {})
+
+
+@flow(name="pipeline", validate_parameters=False)
+def pipeline(config_path: str | None = None, db: str | None = None, enrich: bool = True,
+             force_enrich: bool = False) -> RunSummary:
+    """Collect and enrich once; one failing source never fails the run."""
+    return run_pipeline(config_path, db, enrich=enrich, force_enrich=force_enrich)

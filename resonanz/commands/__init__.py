@@ -1,0 +1,8 @@
+"""Sub-commands of `resonanz`, grouped by area; each module exports COMMANDS."""
+
+from __future__ import annotations
+
+from . import collect, demo, ops, surface
+from . import nlp as nlp_commands
+
+COMMANDS = {**collect.COMMANDS, **demo.COMMANDS, **nlp_commands.COMMANDS, **surface.COMMANDS, **ops.COMMANDS}

@@ -1,0 +1,1 @@
+"""Streamlit pages of the Resonanz app (entry: app.py)."""
