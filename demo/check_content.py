@@ -23,7 +23,7 @@ def check_blog(path: Path) -> tuple[list[str], dict]:
             errors.append(f"missing top-level key {key!r}")
     authors = {a["name"] for a in blog.get("authors", [])}
     seen: set[str] = set()
-    stats = {"posts": 0, "reserve": 0, "comments": 0, "words": 0, "emerging": 0, "questions": 0}
+    stats = {"posts": 0, "reserve": 0, "drafts": 0, "comments": 0, "words": 0, "emerging": 0, "questions": 0}
     for i, post in enumerate(blog.get("posts", [])):
         where = f"posts[{i}] ({post.get('slug')})"
         for key in ("slug", "title", "author", "days_ago", "hour", "theme", "tags", "summary", "body", "comments"):
@@ -65,10 +65,12 @@ def check_blog(path: Path) -> tuple[list[str], dict]:
             limit = days * 24 + 20 if isinstance(days, int) else 0
             if not (0 < float(c.get("hours_after", 0)) <= max(limit, 0.5)):
                 errors.append(f"{cw}: hours_after must be in (0, days_ago*24+20]")
-            if not post.get("reserve"):
+            if not (post.get("reserve") or post.get("draft")):
                 stats["comments"] += 1
                 stats["questions"] += bool(c.get("question"))
-        if post.get("reserve"):
+        if post.get("draft"):
+            stats["drafts"] += 1
+        elif post.get("reserve"):
             stats["reserve"] += 1
         else:
             stats["posts"] += 1
