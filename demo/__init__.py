@@ -1,1 +1,1 @@
-"""demo."""
+"""The bundled demo blogosphere: content, themes and the web server that serves it."""
