@@ -1,0 +1,92 @@
+"""Sub-command `demo`: demo web + demo config + one pipeline run (+ the app)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from ..config import load_config
+from .collect import example_config, print_summary, show_progress
+from .common import db_from
+from .surface import app_env, streamlit_command
+
+EXAMPLE_BASE_PORT = 8750  # the example config is written for the demo web's default layout
+DEFAULT_DIR = "demo-data"
+
+
+def demo_state(folder: Path, port: int) -> dict:
+    """The demo's anchor date and port, fixed at the first run so URLs and dates stay stable."""
+    path = folder / "demo-state.json"
+    if path.exists():
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if state.get("port") != port:
+            state["port"] = port
+            path.write_text(json.dumps(state), encoding="utf-8")
+        return state
+    state = {"anchor": date.today().isoformat(), "port": port}
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state), encoding="utf-8")
+    return state
+
+
+def demo_config_text(port: int) -> str:
+    """The example config with the demo web's ports shifted to `port`."""
+    text = example_config()
+    if port == EXAMPLE_BASE_PORT:
+        return text
+    return re.sub(r"127\.0\.0\.1:(87[5-9]\d)", lambda m: f"127.0.0.1:{int(m.group(1)) - EXAMPLE_BASE_PORT + port}", text)
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", default=DEFAULT_DIR, help=f"folder for the demo config and database (default ./{DEFAULT_DIR})")
+    p.add_argument("--port", type=int, default=EXAMPLE_BASE_PORT, help="base port of the demo web (default 8750)")
+    p.add_argument("--no-app", action="store_true", help="exit after the pipeline run")
+    p.add_argument("--app-port", type=int, default=8501, help="port of the app (default 8501)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from demo.server import DemoWeb
+
+    folder = Path(args.dir).resolve()
+    state = demo_state(folder, args.port)
+    config_path = folder / "resonanz.toml"
+    config_path.write_text(demo_config_text(args.port), encoding="utf-8")
+    cfg = load_config(config_path)
+    db = db_from(args, cfg)
+    show_progress(args.quiet)
+    web = DemoWeb(anchor=date.fromisoformat(state["anchor"]), base_port=args.port)
+    try:
+        web.start()
+    except OSError as exc:
+        print(f"resonanz: cannot start the demo web on port {args.port}: {exc} "
+              "(is `resonanz demo-web` already running? use --port)", file=sys.stderr)
+        return 1
+    try:
+        print(f"demo blogosphere at {web.hub_url} (anchor date {state['anchor']}); config {config_path}", flush=True)
+        from flows.prefect_env import configure_prefect
+
+        configure_prefect()
+        from flows.pipeline import pipeline
+
+        summary = pipeline(config_path=str(config_path), db=str(db))
+        print_summary(summary.to_dict())
+        if args.no_app:
+            return 0 if summary.status != "failed" else 1
+        print(f"Resonanz app on http://127.0.0.1:{args.app_port}/ — Ctrl-C to stop", flush=True)
+        try:
+            return subprocess.call(streamlit_command(args.app_port), env=app_env(db, str(config_path)))
+        except KeyboardInterrupt:
+            return 0
+    finally:
+        web.stop()
+
+
+COMMANDS = {
+    "demo": ("serve the demo blogosphere, run the pipeline on it, then start the app", _args, cmd_demo, False),
+}
