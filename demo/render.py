@@ -176,10 +176,12 @@ def body_html(paragraphs: Sequence[str], p_class: str = "") -> Markup:
 
 
 def comment_html(comment: Comment) -> Markup:
-    """The comment text as paragraphs; a hostile comment goes out raw, as a vulnerable CMS would."""
+    """The comment text as paragraphs, escaped as a well-behaved CMS does.
+
+    The hostile comment's `<script>` therefore reaches readers (and crawlers) as visible text:
+    exactly what a dashboard that renders scraped text as HTML would execute.
+    """
     parts = [p.strip() for p in comment.text.split("\n") if p.strip()]
-    if comment.hostile:
-        return Markup("".join(f"<p>{p}</p>" for p in parts))  # deliberately unescaped (demo of an XSS)
     return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))
 
 

@@ -6,13 +6,13 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from crawlers.crawl import crawl_sites
-from crawlers.feeds import collect_feed
-from crawlers.http import TransientFetchError
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
+from crawlers.crawl import crawl_sites
+from crawlers.feeds import collect_feed
+from crawlers.http import TransientFetchError
 from crawlers.records import FetchOutcome
 from warehouse.ingest import IngestCounts, ingest_outcome, sync_sources
 from warehouse.state import fetch_state
@@ -34,6 +34,7 @@ class SourceResult:
     unchanged: int
     pages: int
     elapsed_s: float
+    near_duplicates: int = 0
 
 
 @dataclass(slots=True)
@@ -47,7 +48,7 @@ class CollectSummary:
     def totals(self) -> IngestCounts:
         return IngestCounts(
             sum(s.new for s in self.sources), sum(s.updated for s in self.sources),
-            sum(s.unchanged for s in self.sources),
+            sum(s.unchanged for s in self.sources), sum(s.near_duplicates for s in self.sources),
         )
 
     @property
@@ -92,10 +93,12 @@ def _error_outcome(source_id: str, url: str, exc: BaseException) -> FetchOutcome
 
 
 def _store(plan: CollectPlan, outcome: FetchOutcome, run_id: str, summary: CollectSummary) -> None:
-    counts = ingest_outcome(plan.db, outcome, run_id)
+    key = plan.pseudonym_key.get_secret_value() if plan.pseudonym_key else None
+    counts = ingest_outcome(plan.db, outcome, run_id, pseudonym_key=key)
     summary.sources.append(
         SourceResult(outcome.source_id, outcome.status, outcome.http_status, outcome.error, counts.new,
-                     counts.updated, counts.unchanged, outcome.pages, round(outcome.elapsed_s, 3))
+                     counts.updated, counts.unchanged, outcome.pages, round(outcome.elapsed_s, 3),
+                     counts.near_duplicates)
     )
     level = logging.WARNING if outcome.status == "error" else logging.INFO
     log.log(level, "%s: %s (+%d new, %d updated) %s", outcome.source_id, outcome.status, counts.new,

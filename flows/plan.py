@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretBytes
+
 from crawlers.crawl import CrawlSettings, SiteSpec
 from crawlers.http import HttpSettings
-
 from resonanz.config import Config
 from warehouse.ingest import SourceSpec
 
@@ -36,6 +37,7 @@ class CollectPlan:
     work_dir: Path
     retries: int = 2
     extra: dict = field(default_factory=dict)
+    pseudonym_key: SecretBytes | None = None  # privacy.pseudonymize_authors; hidden in logs and Prefect's UI
 
 
 def collect_plan(cfg: Config, db: Path | None = None) -> CollectPlan:
@@ -82,5 +84,6 @@ def collect_plan(cfg: Config, db: Path | None = None) -> CollectPlan:
         timeout_s=c.timeout_s, max_page_bytes=c.max_page_bytes, revisit_days=c.revisit_days,
         cache_dir=work_dir / "httpcache",
     )
+    key = cfg.privacy.pseudonym_key()
     return CollectPlan(db=db, sources=sources, feeds=feeds, sites=sites, http=http, crawl=crawl,
-                       work_dir=work_dir, retries=c.retries)
+                       work_dir=work_dir, retries=c.retries, pseudonym_key=SecretBytes(key) if key else None)

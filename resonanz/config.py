@@ -147,15 +147,132 @@ class Models(_Model):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     batch_size: int = Field(32, ge=1, le=4096)
     language: str = "builtin:lingua"
-    embedding: str = "builtin:use-minilm"
+    # builtin:use (multilingual USE v3) measured best for topics and cross-lingual clustering (docs/nlp.md)
+    embedding: str = "builtin:use"
     sentiment: str = "builtin:sentiment-head"
     topics: str = "builtin:prototypes"
     max_length: int = Field(256, ge=16, le=4096)
+    sentiment_labels: dict[str, Literal["negative", "neutral", "positive"]] = {}
+    topic_threshold: float = Field(0.5, gt=0, lt=1)
+    hypothesis_template: str = "This text is about {}."
+    emerging_days: int = Field(56, ge=1, le=3650)
+
+
+CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+CRON_FIELDS = (  # name, lowest, highest, names
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+    ("day of week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+
+
+def _cron_value(token: str, field: tuple[str, int, int, tuple[str, ...]]) -> int:
+    name, low, high, names = field
+    if token.lower() in names:
+        return names.index(token.lower()) + low
+    if not token.isdigit() or not low <= int(token) <= high:
+        raise ValueError(f"{name}: {token!r} is not a number in {low}-{high}" + (" or a name" if names else ""))
+    return int(token)
+
+
+def _check_cron_item(item: str, field: tuple[str, int, int, tuple[str, ...]]) -> None:
+    span, slash, step = item.partition("/")
+    if slash and (not step.isdigit() or int(step) == 0):
+        raise ValueError(f"{field[0]}: step {step!r} must be a positive number")
+    if span == "*":
+        return
+    first, dash, last = span.partition("-")
+    if dash and _cron_value(first, field) > _cron_value(last, field):
+        raise ValueError(f"{field[0]}: range {span!r} runs backwards")
+    _cron_value(first, field)
+
+
+def check_cron(expr: str) -> str:
+    """Validate a standard 5-field cron string (or @hourly, @daily, ...); '' disables the schedule."""
+    text = " ".join(expr.split())
+    if not text or text.lower() in CRON_MACROS:
+        return text
+    fields = text.split(" ")
+    if len(fields) != 5:
+        raise ValueError(f"cron {expr!r} needs 5 fields (minute hour day-of-month month day-of-week), "
+                         f"got {len(fields)}; e.g. \"0 */2 * * *\" = every 2 hours")
+    for part, field in zip(fields, CRON_FIELDS, strict=True):
+        for item in part.split(","):
+            try:
+                _check_cron_item(item, field)
+            except ValueError as exc:
+                raise ValueError(f"cron {expr!r}, {exc}") from None
+    return text
 
 
 class Schedule(_Model):
+    """Cron strings for `resonanz serve`, in `resonanz.timezone`; an empty string disables one."""
+
     collect: str = "0 */2 * * *"
     digest: str = "0 7 * * 1"
+
+    _cron = field_validator("collect", "digest")(check_cron)
+
+
+class Operations(_Model):
+    """Run health: a source failing `failure_threshold` fetches in a row is flagged."""
+
+    failure_threshold: int = Field(3, ge=1, le=1000)
+
+
+class Privacy(_Model):
+    """GDPR: keyed pseudonyms for comment authors, retention of raw text (0 days = keep forever)."""
+
+    pseudonymize_authors: bool = False
+    key_env: str = Field("RESONANZ_PSEUDONYM_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    retention_days: int = Field(0, ge=0)
+
+    def pseudonym_key(self) -> bytes | None:
+        """The HMAC key from the environment variable `key_env`; None when pseudonymisation is off."""
+        if not self.pseudonymize_authors:
+            return None
+        key = os.environ.get(self.key_env, "")
+        if len(key) < 16:
+            state = "is not set" if not key else "is shorter than 16 characters"
+            raise ConfigError(
+                f"privacy.pseudonymize_authors is on but the environment variable {self.key_env} {state}; "
+                f"set it to a long random secret (e.g. `export {self.key_env}=$(openssl rand -hex 32)`) "
+                "and keep it: a new key gives every author a new pseudonym"
+            )
+        return key.encode("utf-8")
+
+
+class Digest(_Model):
+    """Stakeholder digests: period, size, and SMTP delivery (off while `smtp_host` is empty)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True)
+
+    days: int = Field(7, ge=1, le=90)
+    max_evidence: int = Field(5, ge=1, le=50)
+    max_questions: int = Field(5, ge=0, le=50)
+    smtp_host: str = ""
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_user: str = ""
+    password_env: str = Field("RESONANZ_SMTP_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    from_address: str = Field("resonanz@localhost", alias="from", pattern=r"^[^@\s]+@[^@\s]+$")
+    starttls: bool = True
+    timeout_s: float = Field(30, gt=0, le=600)
+
+    def smtp_password(self) -> str | None:
+        """The SMTP password from the environment variable `password_env` (None when unset)."""
+        return os.environ.get(self.password_env) or None
+
+
+class Alerts(_Model):
+    """Spike detection: the recent window against the trailing baseline of the same topic."""
+
+    recent_days: int = Field(7, ge=1, le=60)
+    baseline_days: int = Field(56, ge=7, le=365)
+    threshold: float = Field(2.0, gt=0, le=20)
+    min_documents: int = Field(5, ge=1)
+    negative_share_delta: float = Field(0.15, gt=0, le=1)
 
 
 class Config(_Model):
@@ -171,6 +288,10 @@ class Config(_Model):
     stakeholders: list[Stakeholder] = []
     models: Models = Models()
     schedule: Schedule = Schedule()
+    operations: Operations = Operations()
+    privacy: Privacy = Privacy()
+    digest: Digest = Digest()
+    alerts: Alerts = Alerts()
     path: str | None = None
 
     @model_validator(mode="after")

@@ -136,12 +136,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _ensure_migrated(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    latest = migrations()[-1][0]
     try:
-        current = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+        applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     except duckdb.CatalogException:
-        current = None
-    if current != latest:
+        applied = set()
+    if not {m[0] for m in migrations()} <= applied:
         with _migrate_lock:
             migrate(con)
 

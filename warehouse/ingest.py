@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,6 +13,8 @@ import pandas as pd
 from crawlers.records import DocumentRecord, FetchOutcome
 
 from .db import write_connection
+from .neardup import link_near_duplicates
+from .privacy import drop_erased_authors, pseudonymize_comment_authors
 
 DOC_COLUMNS = [
     "doc_id", "kind", "own", "parent_id", "source_id", "url", "canonical_url", "guid", "title", "text",
@@ -36,9 +38,11 @@ class IngestCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    near_duplicates: int = 0  # of the new and updated documents
 
     def __add__(self, other: IngestCounts) -> IngestCounts:
-        return IngestCounts(self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged)
+        return IngestCounts(self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged,
+                            self.near_duplicates + other.near_duplicates)
 
 
 def now_utc() -> datetime:
@@ -85,16 +89,20 @@ def _frame(docs: list[DocumentRecord], fetched_at: datetime) -> pd.DataFrame:
 
 
 def upsert_documents(
-    con: duckdb.DuckDBPyConnection, docs: list[DocumentRecord], run_id: str | None
+    con: duckdb.DuckDBPyConnection, docs: list[DocumentRecord], run_id: str | None,
+    pseudonym_key: bytes | None = None,
 ) -> IngestCounts:
     """Insert new documents, version and update edited ones, leave the rest; inside the caller's transaction.
 
     A document belongs to the source that delivered it first: the same URL seen through another
-    source (a feed and a crawl of the same blog) counts as unchanged.
+    source (a feed and a crawl of the same blog) counts as unchanged. With `pseudonym_key`, comment
+    authors are stored as keyed pseudonyms; documents of erased authors are dropped.
     """
     if not docs:
         return IngestCounts()
-    frame = _frame(docs, now_utc())
+    frame = drop_erased_authors(con, _frame(docs, now_utc()), pseudonym_key)
+    if pseudonym_key:
+        pseudonymize_comment_authors(frame, pseudonym_key)
     con.register("incoming_docs", frame)
     con.execute(
         """
@@ -145,26 +153,30 @@ def upsert_documents(
             """,
             [run_id, run_id],
         )
+    changed = con.execute(
+        "SELECT doc_id, kind, text FROM staged WHERE old_hash IS NULL OR (old_source = source_id AND old_hash <> content_hash)"
+    ).df()
+    near = link_near_duplicates(con, changed, replace=bool(updated))
     con.execute("DROP TABLE staged")
     con.unregister("incoming_docs")
-    return IngestCounts(new, updated, unchanged)
+    return IngestCounts(new, updated, unchanged, near)
 
 
 def record_fetch(
     con: duckdb.DuckDBPyConnection, outcome: FetchOutcome, run_id: str, counts: IngestCounts
 ) -> None:
     """Write the fetch_log row and the source's state (validators, failure streak)."""
-    started = now_utc()
+    started = now_utc() - timedelta(seconds=outcome.elapsed_s)
     con.execute(
         """
         INSERT INTO fetch_log (run_id, source_id, url, started_at, elapsed_ms, status, http_status, error, pages,
-            new, updated, unchanged, meta)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            new, updated, unchanged, near_duplicates, meta)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             run_id, outcome.source_id, outcome.url, started, int(outcome.elapsed_s * 1000), outcome.status,
             outcome.http_status, outcome.error, outcome.pages, counts.new, counts.updated, counts.unchanged,
-            json.dumps(outcome.meta, default=str) if outcome.meta else None,
+            counts.near_duplicates, json.dumps(outcome.meta, default=str) if outcome.meta else None,
         ],
     )
     if outcome.validators:
@@ -197,19 +209,21 @@ def record_fetch(
     )
 
 
-def ingest_outcome(db: str | Path, outcome: FetchOutcome, run_id: str, batch_size: int = 2000) -> IngestCounts:
+def ingest_outcome(db: str | Path, outcome: FetchOutcome, run_id: str, batch_size: int = 2000,
+                   pseudonym_key: bytes | None = None) -> IngestCounts:
     """Store one source's fetch: documents in short batches, then its fetch_log row and source state.
 
     The fetch_log row and the new validators (ETag, Last-Modified) are written in the same
     transaction as the last batch, so a crash never leaves validators that claim documents
-    we do not have.
+    we do not have. `pseudonym_key` (privacy.pseudonymize_authors) replaces comment authors by
+    keyed pseudonyms before anything is stored.
     """
     docs = outcome.documents
     counts = IngestCounts()
     batches = [docs[i : i + batch_size] for i in range(0, len(docs), batch_size)] or [[]]
     for index, batch in enumerate(batches):
         with write_connection(db) as con:
-            counts = counts + upsert_documents(con, batch, run_id)
+            counts = counts + upsert_documents(con, batch, run_id, pseudonym_key)
             if index == len(batches) - 1:
                 record_fetch(con, outcome, run_id, counts)
     return counts
