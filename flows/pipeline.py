@@ -14,7 +14,9 @@ from resonanz.config import load_config
 from warehouse.runs import close_abandoned_runs, finish_run, start_run
 
 from .collect import CollectSummary, collect
+from .enrich import enrich as enrich_flow
 from .lock import run_lock
+from .maintenance import after_run
 from .plan import collect_plan
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ class RunSummary:
     db: str
     collect: CollectSummary | None = None
     enrich: dict[str, Any] = field(default_factory=dict)
+    operations: dict[str, Any] = field(default_factory=dict)
     stages: dict[str, float] = field(default_factory=dict)
     error: str | None = None
 
@@ -36,7 +39,8 @@ class RunSummary:
         data = asdict(self)
         if self.collect is not None:
             totals = self.collect.totals
-            data["documents"] = {"new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged}
+            data["documents"] = {"new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged,
+                                 "near_duplicates": totals.near_duplicates}
             data["failed_sources"] = self.collect.failed
         return data
 
@@ -64,8 +68,11 @@ def run_pipeline(config_path: str | None = None, db: str | None = None, *, enric
             summary.stages["collect_s"] = round(time.monotonic() - started, 3)
             if enrich:
                 started = time.monotonic()
-                summary.enrich = _enrich(cfg, db_path, force_enrich)
+                summary.enrich = enrich_flow(config=cfg, db=str(db_path), force=force_enrich, run_id=run_id)
                 summary.stages["enrich_s"] = round(time.monotonic() - started, 3)
+            started = time.monotonic()
+            summary.operations = after_run(cfg, db_path)
+            summary.stages["maintenance_s"] = round(time.monotonic() - started, 3)
         except Exception as exc:
             summary.error = f"{type(exc).__name__}: {exc}"
             log.exception("pipeline run %s failed", run_id)
@@ -73,15 +80,6 @@ def run_pipeline(config_path: str | None = None, db: str | None = None, *, enric
             summary.status = _status(summary)
             finish_run(db_path, run_id, summary.status, summary.to_dict(), summary.error)
     return summary
-
-
-def _enrich(cfg, db_path: Path, force: bool) -> dict[str, Any]:
-    try:
-        from .enrich import enrich_flow
-    except ImportError:  # the enrichment stage is optional until installed
-        return {"skipped": "enrichment stage not available"}
-    result = enrich_flow(db=str(db_path), config_path=cfg.path, force=force)
-    return asdict(result) if hasattr(result, "__dataclass_fields__") else dict(result or {})
 
 
 @flow(name="pipeline", validate_parameters=False)

@@ -1,0 +1,137 @@
+"""Enrichment speed: the stage (length-sorted batches) vs a naive per-text transformers pipeline loop.
+
+Usage: python bench/enrich_speed.py [--device cpu|cuda] [--n 2000] [--model HF-ID|DIR] [--batch-size 32]
+Same model, same texts, one run. Default model: all-MiniLM-L6-v2 (packaged) with a 3-class head (its
+weights do not matter for speed), saved under bench/out/. Also reports docs/s and the ratio of a pure
+forward pass of the same model on the same batches to the stage (overhead check). Last line: the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch
+
+from nlp.encoders import minilm_path
+from nlp.enrich import enrich_documents
+from nlp.evaldata import default_data_dir, demo_texts, read_split
+from nlp.hf import length_sorted_batches, sequence_classifier
+from nlp.models import ModelSpec, load_models
+from nlp.records import DocText
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def bench_texts(n: int) -> tuple[list[str], str]:
+    texts = [d.text for d in demo_texts()]
+    source = "demo/content"
+    if not texts:
+        texts = (
+            read_split(default_data_dir(), "de", "train").texts
+            + read_split(default_data_dir(), "en", "train").texts
+        )
+        source = "../shared sentiment train"
+    return list(itertools.islice(itertools.cycle(texts), n)), f"{source} ({len(texts)} distinct)"
+
+
+def default_model() -> str:
+    path = OUT / "minilm-3class"
+    if not (path / "config.json").exists():
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        torch.manual_seed(0)
+        labels = ["negative", "neutral", "positive"]
+        model = AutoModelForSequenceClassification.from_pretrained(
+            minilm_path(),
+            num_labels=3,
+            id2label=dict(enumerate(labels)),
+            label2id={x: i for i, x in enumerate(labels)},
+        )
+        model.save_pretrained(path)
+        AutoTokenizer.from_pretrained(minilm_path()).save_pretrained(path)
+    return str(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--max-length", type=int, default=256)
+    args = parser.parse_args()
+    model_id = args.model or default_model()
+    texts, source = bench_texts(args.n)
+    docs = [DocText(str(i), t, kind="comment") for i, t in enumerate(texts)]
+    spec = ModelSpec(
+        sentiment=model_id, device=args.device, batch_size=args.batch_size, max_length=args.max_length
+    )
+    models = load_models(spec)
+    classifier = sequence_classifier(model_id, args.device, args.max_length)
+    def sync() -> None:
+        if args.device == "cuda":
+            torch.cuda.synchronize()
+
+    batches = []  # the same batches the stage builds (per chunk of batch_size * 8 docs)
+    for start in range(0, len(texts), args.batch_size * 8):
+        chunk = texts[start : start + args.batch_size * 8]
+        batches += list(
+            length_sorted_batches(
+                classifier.tokenizer, chunk, args.batch_size, args.max_length, classifier.device
+            )
+        )
+    with torch.inference_mode():  # warm-up over every batch shape (CPU kernels are built per shape)
+        for batch in batches:
+            classifier.model(**batch.inputs)
+
+    started = time.perf_counter()
+    n_out = sum(
+        1 for _ in enrich_documents(docs, models, batch_size=args.batch_size * 8, tasks=("sentiment",))
+    )
+    sync()
+    stage = time.perf_counter() - started
+
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for batch in batches:
+            classifier.model(**batch.inputs).logits.float().cpu()
+    sync()
+    forward = time.perf_counter() - started
+
+    from transformers import pipeline
+
+    pipe = pipeline("text-classification", model=model_id, device=0 if args.device == "cuda" else -1)
+    pipe(texts[0], truncation=True, max_length=args.max_length)
+    started = time.perf_counter()
+    for text in texts:
+        pipe(text, truncation=True, max_length=args.max_length)
+    sync()
+    naive = time.perf_counter() - started
+
+    report = {
+        "texts": n_out,
+        "source": source,
+        "model": model_id,
+        "device": args.device,
+        "stage_s": round(stage, 2),
+        "naive_s": round(naive, 2),
+        "forward_s": round(forward, 2),
+        "stage_docs_per_s": round(n_out / stage, 1),
+        "naive_docs_per_s": round(n_out / naive, 1),
+        "forward_over_stage": round(forward / stage, 3),
+    }
+    print(json.dumps(report, indent=2))
+    print(f"stage {n_out / stage:.1f} docs/s; pure forward / stage = {forward / stage:.2f} (target ≥ 0.85)")
+    print(f"enrichment stage vs naive per-text pipeline: {naive / stage:.2f}x faster (target ≥ 3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

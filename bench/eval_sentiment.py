@@ -1,0 +1,56 @@
+"""Sentiment macro-F1 of the configured model on the shared validation splits (and the demo comments).
+
+Usage: python bench/eval_sentiment.py [--model builtin:sentiment-head|HF-ID|DIR]
+The last line is the figure: German and English macro-F1 on the XLM-T val splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sklearn.metrics import f1_score
+
+from nlp.enrich import enrich_documents
+from nlp.evaldata import default_data_dir, demo_texts, sentiment_val
+from nlp.models import ModelSpec, load_models
+from nlp.records import DocText
+
+
+def predict(texts: list[str], models) -> list[str]:
+    docs = [DocText(str(i), t, kind="comment") for i, t in enumerate(texts)]
+    return [e.sentiment.label for e in enrich_documents(docs, models, tasks=("sentiment",))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="builtin:sentiment-head")
+    args = parser.parse_args()
+    if not (default_data_dir() / "sentiment").is_dir():
+        print(f"no evaluation data under {default_data_dir()}")
+        return 1
+    models = load_models(ModelSpec(sentiment=args.model))
+    scores = {}
+    for name in ("xlmt-de", "xlmt-en", "tweeteval-en"):
+        rows = sentiment_val(name)
+        pred = predict([r.text for r in rows], models)
+        scores[name] = f1_score([r.label for r in rows], pred, average="macro")
+        note = "  (CONTAMINATED: overlaps the xlmt-english training source)" if name == "tweeteval-en" else ""
+        print(f"{name:14s} n={len(rows):5d} macro-F1 {scores[name]:.3f}{note}")
+    demo = [d for d in demo_texts() if d.kind == "comment" and d.sentiment]
+    if demo:
+        pred = predict([d.text for d in demo], models)
+        f1 = f1_score([d.sentiment for d in demo], pred, average="macro")
+        print(
+            f"{'demo-comments':14s} n={len(demo):5d} macro-F1 {f1:.3f}  (labels by the demo's authors; domain check)"
+        )
+    print(f"model {args.model} ({models.info('sentiment').version})")
+    print(f"sentiment macro-F1 (xlmt val): de {scores['xlmt-de']:.3f} en {scores['xlmt-en']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

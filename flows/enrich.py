@@ -1,0 +1,160 @@
+"""Flow `enrich`: language, sentiment, questions, embeddings, then topics; emerging topics and question groups."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+
+from nlp.enrich import calibrate_topics, enrich_documents
+from nlp.grouping import embed_texts, find_emerging_topics, group_questions, recent_share
+from nlp.models import ModelSet, ModelSpec, load_models
+from nlp.records import ClusterDoc, ModelInfo, Taxonomy
+from warehouse.enrichment import embedding_sample, pending_pages, register_models, write_enrichments
+from warehouse.grouping import (
+    all_questions,
+    known_clusters,
+    recent_external_docs,
+    write_emerging,
+    write_question_groups,
+)
+
+log = logging.getLogger(__name__)
+
+FIRST_PASS = ("language", "sentiment", "questions", "embedding")
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class EnrichSummary:
+    """What one enrichment run did."""
+
+    enriched: dict[str, int] = field(default_factory=dict)  # task → documents (re-)enriched
+    models: dict[str, str] = field(default_factory=dict)  # task → "model@version"
+    emerging_topics: int = 0
+    new_emerging_topics: int = 0
+    emerging_outlier_share: float = 0.0
+    question_groups: int = 0
+    questions: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _log_progress(task: str, done: int) -> None:
+    log.info("enrich: %s — %d documents so far", task, done)
+
+
+def _run_pass(
+    db: str | Path,
+    models: ModelSet,
+    infos: Sequence[ModelInfo],
+    force: bool,
+    page_size: int,
+    run_id: str | None,
+    progress: Progress,
+    calibration: Any = None,
+    embedding_version: str | None = None,
+) -> Counter:
+    counts: Counter = Counter()
+    done = 0
+    for page in pending_pages(db, infos, force, page_size, embedding_version):
+        by_tasks: dict[frozenset[str], list] = {}
+        for item in page:
+            by_tasks.setdefault(item.tasks, []).append(item.doc)
+        results = []
+        for tasks, docs in by_tasks.items():
+            results += enrich_documents(docs, models, models.spec.batch_size * 8, sorted(tasks), calibration)
+            counts.update({t: len(docs) for t in tasks})
+        write_enrichments(db, results, infos, {p.doc.doc_id: p.content_hash for p in page}, run_id)
+        done += len(page)
+        progress("+".join(i.task for i in infos), done)
+    return counts
+
+
+def run_enrichment(
+    db: str | Path,
+    spec: ModelSpec,
+    taxonomy: Taxonomy,
+    company_terms: Sequence[str] = (),
+    force: bool = False,
+    run_id: str | None = None,
+    emerging_days: int = 56,
+    page_size: int = 1000,
+    progress: Progress = _log_progress,
+) -> EnrichSummary:
+    """Enrich what is pending for the current models (all with `force`), then regroup topics and questions."""
+    started = time.monotonic()
+    models = load_models(spec, taxonomy, tuple(company_terms))
+    first = [models.info(t) for t in FIRST_PASS]
+    topics = models.info("topics")
+    register_models(db, [*first, topics])
+    summary = EnrichSummary(models={i.task: f"{i.name}@{i.version}" for i in [*first, topics]})
+    counts = _run_pass(db, models, first, force, page_size, run_id, progress)
+    embedding_version = models.info("embedding").version
+    if taxonomy.topics:
+        calibration = calibrate_topics(models, embedding_sample(db, embedding_version))
+        counts += _run_pass(
+            db, models, [topics], force, page_size, run_id, progress, calibration, embedding_version
+        )
+    summary.enriched = {t: counts.get(t, 0) for t in (*FIRST_PASS, "topics")}
+    _update_emerging(db, models, emerging_days, run_id, summary)
+    _update_question_groups(db, models, summary)
+    summary.seconds = round(time.monotonic() - started, 2)
+    log.info("enrich: done %s", summary.to_dict())
+    return summary
+
+
+def _update_emerging(
+    db: str | Path, models: ModelSet, days: int, run_id: str | None, summary: EnrichSummary
+) -> None:
+    version = models.info("embedding").version
+    docs = recent_external_docs(db, days, version)
+    result = find_emerging_topics(docs, known_clusters(db, "emerging_topics"))
+    day = {d.item_id: d.day for d in docs}
+    latest = max((date.fromisoformat(d) for d in day.values() if d), default=date.today())
+    shares = {c.cluster_id: recent_share(c, day, latest) for c in result.clusters}
+    write_emerging(db, result, docs, shares, run_id, version)
+    summary.emerging_topics = len(result.clusters)
+    summary.new_emerging_topics = sum(c.is_new for c in result.clusters)
+    summary.emerging_outlier_share = round(result.outlier_share, 3)
+
+
+def _update_question_groups(db: str | Path, models: ModelSet, summary: EnrichSummary) -> None:
+    questions = all_questions(db)
+    vectors = embed_texts([q[1] for q in questions], models)
+    items = [ClusterDoc(q[0], q[1], v, url=q[2]) for q, v in zip(questions, vectors, strict=True)]
+    result = group_questions(items, known_clusters(db, "question_groups"))
+    write_question_groups(db, result, questions)
+    summary.question_groups = len(result.clusters)
+    summary.questions = len(questions)
+
+
+def taxonomy_from_config(topics: Sequence[Any]) -> Taxonomy:
+    """config.topics (pydantic Topic models or dicts) → Taxonomy."""
+    return Taxonomy.from_dicts([t if isinstance(t, dict) else t.model_dump() for t in topics])
+
+
+@flow(name="enrich")
+def enrich(
+    config: Any, db: str | None = None, force: bool = False, run_id: str | None = None
+) -> dict[str, Any]:
+    """Prefect flow: enrich the documents of `config`'s database (call after `collect`)."""
+    summary = run_enrichment(
+        db or config.db_path,
+        ModelSpec.from_config(config.models),
+        taxonomy_from_config(config.topics),
+        company_terms=[config.company.name, *config.company.brand_keywords],
+        force=force,
+        run_id=run_id,
+        emerging_days=config.models.emerging_days,
+    )
+    return summary.to_dict()

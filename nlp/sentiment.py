@@ -1,0 +1,132 @@
+"""Sentiment: negative / neutral / positive with a score, from the builtin head or any transformers classifier."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .features import BatchFeatures
+from .hf import cached, sequence_classifier
+from .records import SENTIMENT_LABELS, SentimentResult
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+HEAD_FILE = ARTIFACTS / "sentiment_head.npz"
+
+
+class SentimentModel(Protocol):
+    name: str
+    version: str
+    needs_language: bool  # features depend on the detected language
+
+    def predict(self, features: BatchFeatures) -> np.ndarray:
+        """Probabilities (n, 3) in SENTIMENT_LABELS order."""
+        ...
+
+
+def results(probs: np.ndarray) -> list[SentimentResult]:
+    """Rows of negative/neutral/positive probabilities → records."""
+    out = []
+    for row in probs:
+        best = int(row.argmax())
+        scores = {label: round(float(p), 4) for label, p in zip(SENTIMENT_LABELS, row, strict=True)}
+        out.append(SentimentResult(SENTIMENT_LABELS[best], round(float(row[best]), 4), scores))
+    return out
+
+
+class HeadModel:
+    """Logistic-regression head over encoder features (trained by `python -m nlp.train`)."""
+
+    def __init__(self, path: Path = HEAD_FILE) -> None:
+        if not path.exists():
+            raise FileNotFoundError(f"sentiment head {path} is missing: build it with `resonanz train`")
+        with np.load(path, allow_pickle=False) as data:
+            self.coef = data["coef"].astype(np.float32)
+            self.intercept = data["intercept"].astype(np.float32)
+            self.parts = [str(p) for p in data["parts"]]
+            self.classes = [int(c) for c in data["classes"]]
+            self.version = str(data["version"])
+        self.name = "builtin:sentiment-head"
+        self.needs_language = "vader" in self.parts
+
+    def predict(self, features: BatchFeatures) -> np.ndarray:
+        logits = features.stack(self.parts) @ self.coef.T + self.intercept
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        return probs[:, np.argsort(self.classes)]
+
+
+_NEG = re.compile(r"neg|^1 star|^2 stars|^0$|label_0|bad|sad|anger|angry|disgust|fear", re.I)
+_NEU = re.compile(r"neu|^3 stars|none|other|^1$|label_1|mixed", re.I)
+_POS = re.compile(r"pos|^4 stars|^5 stars|^2$|label_2|good|joy|happy|love", re.I)
+
+
+def label_matrix(labels: Sequence[str], overrides: Mapping[str, str] | None = None) -> np.ndarray:
+    """(n_model_labels, 3) 0/1 matrix mapping a model's labels onto negative/neutral/positive.
+
+    `overrides` (config `models.sentiment_labels`) maps a model label to one of the three and wins;
+    otherwise common names are recognised (negative/NEG, 1–5 stars, LABEL_0..2, emotions).
+    """
+    overrides = {k.lower(): v for k, v in (overrides or {}).items()}
+    matrix = np.zeros((len(labels), 3), dtype=np.float32)
+    for i, label in enumerate(labels):
+        target = overrides.get(label.lower())
+        if target is None:
+            for name, pattern in zip(SENTIMENT_LABELS, (_NEG, _NEU, _POS), strict=True):
+                if pattern.search(label.strip()):
+                    target = name
+                    break
+        if target not in SENTIMENT_LABELS:
+            raise ValueError(
+                f"sentiment model label {label!r} cannot be mapped to negative/neutral/positive; "
+                f'set models.sentiment_labels = {{{label!r} = "neutral", …}} in the config'
+            )
+        matrix[i, SENTIMENT_LABELS.index(target)] = 1.0
+    return matrix
+
+
+class HFSentiment:
+    """Any transformers text-classification model; its labels summed onto the three classes."""
+
+    def __init__(
+        self, name: str, device: str, max_length: int, batch_size: int, overrides: Mapping[str, str] | None
+    ) -> None:
+        self._model = sequence_classifier(name, device, max_length)
+        self.batch_size = batch_size
+        self.needs_language = False
+        self.matrix = label_matrix(self._model.labels, overrides)
+        self.name = name
+        self.version = self._model.version + (
+            "-" + json.dumps(dict(overrides), sort_keys=True) if overrides else ""
+        )
+
+    def predict(self, features: BatchFeatures) -> np.ndarray:
+        probs = self._model.probabilities(features.texts, self.batch_size) @ self.matrix
+        if not self.matrix[:, 1].any():  # a two-class model: neutral when it cannot decide
+            probs[:, 1] = 1.0 - np.abs(probs[:, 0] - probs[:, 2])
+            probs /= probs.sum(axis=1, keepdims=True)
+        return probs
+
+
+def get_sentiment_model(
+    spec: str,
+    device: str = "auto",
+    max_length: int = 256,
+    batch_size: int = 32,
+    labels: Mapping[str, str] | None = None,
+) -> SentimentModel:
+    """`builtin:sentiment-head`, or a hub id / local directory of a text-classification model."""
+    if spec == "builtin:sentiment-head":
+        return cached(
+            ("sentiment-head", str(HEAD_FILE), HEAD_FILE.stat().st_mtime_ns if HEAD_FILE.exists() else 0),
+            HeadModel,
+        )
+    if spec.startswith("builtin:"):
+        raise ValueError(
+            f"models.sentiment: unknown builtin {spec!r}; use builtin:sentiment-head or a model id/directory"
+        )
+    return HFSentiment(spec, device, max_length, batch_size, labels)
