@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import flow
 
-from resonanz.config import load_config
+from resonanz.config import Config, load_config
+from warehouse.aggregates import refresh_aggregates
 from warehouse.runs import close_abandoned_runs, finish_run, start_run
 
 from .collect import CollectSummary, collect
@@ -20,6 +22,7 @@ from .maintenance import after_run
 from .plan import collect_plan
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -32,6 +35,7 @@ class RunSummary:
     collect: CollectSummary | None = None
     enrich: dict[str, Any] = field(default_factory=dict)
     operations: dict[str, Any] = field(default_factory=dict)
+    aggregates: dict[str, Any] = field(default_factory=dict)
     stages: dict[str, float] = field(default_factory=dict)
     error: str | None = None
 
@@ -53,6 +57,14 @@ def _status(summary: RunSummary) -> str:
     return "ok"
 
 
+def _timed(summary: RunSummary, stage: str, step: Callable[[], T]) -> T:
+    started = time.monotonic()
+    try:
+        return step()
+    finally:
+        summary.stages[f"{stage}_s"] = round(time.monotonic() - started, 3)
+
+
 def run_pipeline(config_path: str | None = None, db: str | None = None, *, enrich: bool = True,
                  force_enrich: bool = False) -> RunSummary:
     """Run the whole pipeline once (plain function; the Prefect flow below wraps it)."""
@@ -63,16 +75,12 @@ def run_pipeline(config_path: str | None = None, db: str | None = None, *, enric
         run_id = start_run(db_path, "pipeline")
         summary = RunSummary(run_id=run_id, status="running", db=str(db_path))
         try:
-            started = time.monotonic()
-            summary.collect = collect(collect_plan(cfg, db_path), run_id)
-            summary.stages["collect_s"] = round(time.monotonic() - started, 3)
+            summary.collect = _timed(summary, "collect", lambda: collect(collect_plan(cfg, db_path), run_id))
             if enrich:
-                started = time.monotonic()
-                summary.enrich = enrich_flow(config=cfg, db=str(db_path), force=force_enrich, run_id=run_id)
-                summary.stages["enrich_s"] = round(time.monotonic() - started, 3)
-            started = time.monotonic()
-            summary.operations = after_run(cfg, db_path)
-            summary.stages["maintenance_s"] = round(time.monotonic() - started, 3)
+                summary.enrich = _timed(summary, "enrich", lambda: enrich_flow(
+                    config=cfg, db=str(db_path), force=force_enrich, run_id=run_id))
+            summary.aggregates = _timed(summary, "aggregates", lambda: _refresh(cfg, db_path))
+            summary.operations = _timed(summary, "maintenance", lambda: after_run(cfg, db_path))
         except Exception as exc:
             summary.error = f"{type(exc).__name__}: {exc}"
             log.exception("pipeline run %s failed", run_id)
@@ -80,6 +88,15 @@ def run_pipeline(config_path: str | None = None, db: str | None = None, *, enric
             summary.status = _status(summary)
             finish_run(db_path, run_id, summary.status, summary.to_dict(), summary.error)
     return summary
+
+
+def _refresh(cfg: Config, db_path: Path) -> dict[str, Any]:
+    """Rebuild the app's aggregates; a failure here is reported but does not fail the run."""
+    try:
+        return asdict(refresh_aggregates(db_path, brand_keywords=cfg.company.brand_keywords))
+    except Exception as exc:
+        log.exception("refreshing the app's aggregates failed")
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 @flow(name="pipeline", validate_parameters=False)

@@ -1,1 +1,1 @@
-"""Streamlit pages of the Resonanz app (entry: app.py)."""
+"""What Resonanz shows and sends: the Streamlit pages (entry: app.py), plan exports and stakeholder digests."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from resonanz.config import ENV_DB, Config, ConfigError, load_config
+from resonanz.config import ENV_DB, Config, ConfigError, Stakeholder, load_config
+from warehouse.alerts import AlertSettings
+from warehouse.insights import aggregate_info
 
 T = TypeVar("T")
 
@@ -62,3 +65,29 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
         return _call(key, str(db), data_version(db), args, kwargs)
 
     return wrapper
+
+
+def stakeholders() -> list[Stakeholder]:
+    """The configured stakeholders (none without a config)."""
+    cfg = app_config()
+    return list(cfg.stakeholders) if cfg else []
+
+
+def alert_settings() -> AlertSettings:
+    """The `[alerts]` thresholds of the config (defaults without one)."""
+    cfg = app_config()
+    return AlertSettings(**cfg.alerts.model_dump()) if cfg else AlertSettings()
+
+
+_aggregate_info = cached(aggregate_info)
+
+
+def aggregates_built() -> bool:
+    """Whether the app's aggregates were ever refreshed on this database."""
+    return "refreshed_at" in _aggregate_info()
+
+
+def as_of() -> date:
+    """The reference day of the aggregates (the day of the last refresh), else today (UTC)."""
+    info = _aggregate_info()
+    return date.fromisoformat(info["as_of"]) if info.get("as_of") else datetime.now(UTC).date()

@@ -1,4 +1,4 @@
-"""Sub-commands: app (and, later, export / digest)."""
+"""Sub-commands: app, export (editorial plan), digest (stakeholder digests), refresh (app aggregates)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .common import db_from, optional_config
+from ..cli import UserError
+from .common import config_from, db_from, optional_config, print_json
 
 
 def app_script() -> Path:
@@ -50,6 +51,76 @@ def cmd_app(args: argparse.Namespace) -> int:
         return 0
 
 
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", "-f", required=True, choices=["csv", "xlsx", "ics", "md"], help="export format")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: standard output)")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ui.exports import export_plan
+    from warehouse.editorial import list_entries
+
+    db = db_from(args, optional_config(args))
+    if not db.exists():
+        raise UserError(f"no Resonanz database at {db}: run `resonanz run` first or pass --db")
+    entries = list_entries(db)
+    data = export_plan(entries, args.format)
+    if args.output:
+        Path(args.output).write_bytes(data)
+        print(f"{len(entries)} plan entries written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+def _digest_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--send", action="store_true", help="send the digests by SMTP ([digest] smtp_host, ...)")
+    p.add_argument("--output", "-o", metavar="DIR", help="write <stakeholder>.md and .html into DIR")
+    p.add_argument("--stakeholder", metavar="NAME", help="only this stakeholder (name or e-mail)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from flows.digest import run_digest
+    from ui.digest import render_markdown
+    from ui.mailer import SmtpError
+
+    cfg = config_from(args)
+    db = db_from(args, cfg)
+    if not cfg.stakeholders:
+        raise UserError(f"no [[stakeholders]] in {cfg.path}: add people and the topics they own")
+    try:
+        summary = run_digest(cfg.path, str(db), send=args.send, output=args.output, only=args.stakeholder)
+    except (SmtpError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        print_json({"recipients": summary.recipients, "files": summary.files, "sent": summary.sent})
+    elif not args.output and not args.send:
+        for digest in summary.digests:
+            print(render_markdown(digest))
+    else:
+        print(f"{len(summary.recipients)} digests; {len(summary.files)} files written; {summary.sent} sent")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from warehouse.aggregates import refresh_aggregates
+
+    cfg = optional_config(args)
+    db = db_from(args, cfg)
+    if not db.exists():
+        raise UserError(f"no Resonanz database at {db}: run `resonanz run` first or pass --db")
+    summary = refresh_aggregates(db, cfg.company.brand_keywords if cfg else ())
+    print(f"app aggregates rebuilt in {summary.seconds:.2f}s: "
+          + ", ".join(f"{name} {rows}" for name, rows in summary.rows.items()))
+    return 0
+
+
 COMMANDS = {
     "app": ("start the Streamlit app on the configured database", _app_args, cmd_app, True),
+    "export": ("export the editorial plan as CSV, XLSX, ICS or Markdown", _export_args, cmd_export, True),
+    "digest": ("render stakeholder digests (Markdown + HTML) and send them by SMTP", _digest_args, cmd_digest, True),
+    "refresh": ("rebuild the app's aggregates from the warehouse (the pipeline does this after each run)",
+                lambda p: None, cmd_refresh, True),
 }

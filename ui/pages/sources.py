@@ -1,0 +1,76 @@
+"""Bloggers & sources: who starts topics the market picks up, output and engagement, per-source health,
+and a reading view of one source's posts and their comments (deep link: ?source=ID&post=DOC_ID)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from warehouse import insights
+
+from ..data import cached
+from ..safe import md_escape
+from ..tables import table
+from ..widgets import link, sentiment_badge, when
+
+bloggers = cached(insights.bloggers)
+sources = cached(insights.sources_overview)
+source_posts = cached(insights.source_posts)
+post_comments = cached(insights.post_comments)
+options = cached(insights.filter_options)
+
+
+def linked_select(label: str, choices: list[str], fmt: Callable[[str], str], param: str) -> str:
+    """A selectbox whose value also lives in the URL (`?param=value`), so views can be linked to."""
+    wanted = st.query_params.get(param)
+    index = choices.index(wanted) if wanted in choices else 0
+    value = st.selectbox(label, choices, index=index, format_func=fmt, key=f"linked-{param}")
+    st.query_params[param] = value
+    return value
+
+
+def bloggers_table() -> None:
+    st.subheader("Bloggers")
+    st.caption("First mover: wrote the first post of an emerging topic; picked up: at least one other blog "
+               "then wrote about it too.")
+    table(bloggers(100))
+
+
+def sources_table() -> None:
+    frame = sources()
+    st.subheader("Sources")
+    cols = st.columns(3)
+    cols[0].metric("Active sources", len(frame))
+    cols[1].metric("Failing now", int((frame["last_status"] == "error").sum()), delta_color="inverse")
+    cols[2].metric("Posts collected", int(frame["posts"].sum()))
+    table(frame, source=st.column_config.TextColumn("Source"))
+
+
+def reading_view() -> None:
+    """One source's newest posts; the chosen post with its comments (scraped text shown as text only)."""
+    st.subheader("Read a source")
+    names = {s["id"]: s["name"] for s in options()["sources"]}
+    if not names:
+        return
+    source = linked_select("Source", list(names), lambda i: names.get(i, i), "source")
+    posts = source_posts(source)
+    if posts.empty:
+        st.caption("No posts from this source yet.")
+        return
+    titles = dict(zip(posts["doc_id"], posts["title"].fillna("(untitled)"), strict=True))
+    chosen = linked_select("Post", list(titles), lambda i: titles.get(i, i), "post")
+    post = posts[posts["doc_id"] == chosen].iloc[0]
+    st.markdown(f"{link(post['title'], post['url'])} — {md_escape(post['author'])}, "
+                f"{when(post['published_at'])} · {post['comments']} comments")
+    for comment in post_comments(chosen).itertuples():
+        with st.container(border=True):
+            st.markdown(f"{sentiment_badge(comment.sentiment)} **{md_escape(comment.author)}** · {when(comment.published_at, '%Y-%m-%d %H:%M')}")
+            st.markdown(md_escape(comment.text, 2000))
+
+
+def render() -> None:
+    st.title("Bloggers & sources")
+    bloggers_table()
+    sources_table()
+    reading_view()
