@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tomli_w
+
+from demo.server import DemoWeb
+from resonanz.commands.demo_run import demo_config_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("RESONANZ_SHARED", ROOT.parent / "shared"))
@@ -29,6 +35,31 @@ def shared_dir() -> Path:
 def tmp_db(tmp_path: Path) -> Path:
     """Path of a fresh (not yet created) DuckDB file."""
     return tmp_path / "resonanz.duckdb"
+
+
+@pytest.fixture(scope="module")
+def demo_web() -> Iterator[DemoWeb]:
+    """The bundled demo blogosphere on ephemeral 127.0.0.1 ports (one per test module: tests may publish)."""
+    with DemoWeb(base_port=0) as web:
+        yield web
+
+
+def write_demo_config(web: DemoWeb, folder: Path, **overrides: dict) -> Path:
+    """A config for `web` (the example config's sources) with a database in `folder`; sections overridden.
+
+    Tests use fast crawl settings: no AutoThrottle, no delay, no retries.
+    """
+    data = tomllib.loads(demo_config_text(web.sites))
+    data["resonanz"].update(database=str(folder / "resonanz.duckdb"), data_dir=str(folder / "work"))
+    data["crawl"].update(autothrottle=False, download_delay=0.0, retries=0, timeout_s=10)
+    for section, values in overrides.items():
+        if isinstance(values, dict) and isinstance(data.get(section), dict):
+            data[section].update(values)
+        else:
+            data[section] = values
+    path = folder / "resonanz.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

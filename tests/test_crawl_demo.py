@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from protego import Protego
 
 from crawlers.crawl import CrawlSettings, SiteSpec, crawl_sites
 
-demo_server = pytest.importorskip("demo.server")
 UA = "ResonanzTest/1.0"
 # one blog per theme: wordpress (with the hostile comment), handmade in ISO-8859-1, medium, ghost + robots
 BLOGS = {"mittelstand-digital": 100, "datenschutz-praxis": 25, "ki-im-buero": 25, "erp-insider": 25}
-
-
-@pytest.fixture(scope="module")
-def demo_web() -> Iterator:
-    with demo_server.DemoWeb(base_port=0) as web:
-        yield web
 
 
 def test_demo_crawl(demo_web, tmp_path: Path) -> None:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from crawlers.feeds import collect_feed
 from crawlers.http import HttpSettings
 
-demo_server = pytest.importorskip("demo.server")
 HTTP = HttpSettings(user_agent="ResonanzTest/1.0", timeout_s=10)
-
-
-@pytest.fixture(scope="module")
-def demo_web() -> Iterator:
-    with demo_server.DemoWeb(base_port=0) as web:
-        yield web
 
 
 def test_own_blog_feed_and_comment_feeds_then_304(demo_web) -> None:

@@ -34,12 +34,17 @@ def demo_state(folder: Path, port: int) -> dict:
     return state
 
 
-def demo_config_text(port: int) -> str:
-    """The example config with the demo web's ports shifted to `port`."""
-    text = example_config()
-    if port == EXAMPLE_BASE_PORT:
-        return text
-    return re.sub(r"127\.0\.0\.1:(87[5-9]\d)", lambda m: f"127.0.0.1:{int(m.group(1)) - EXAMPLE_BASE_PORT + port}", text)
+def demo_config_text(sites: dict[str, str]) -> str:
+    """The example config (written for the default port layout) pointed at a running demo web.
+
+    `sites` maps blog slug → base URL, as `DemoWeb.sites` gives it (any ports, ephemeral ones too).
+    """
+    from demo.sites import port_offsets
+
+    offsets = port_offsets(list(sites))
+    actual = {f"127.0.0.1:{EXAMPLE_BASE_PORT + offsets[slug]}": base.split("://", 1)[1].rstrip("/")
+              for slug, base in sites.items()}
+    return re.sub(r"127\.0\.0\.1:\d+", lambda m: actual.get(m.group(0), m.group(0)), example_config())
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -55,11 +60,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     folder = Path(args.dir).resolve()
     state = demo_state(folder, args.port)
-    config_path = folder / "resonanz.toml"
-    config_path.write_text(demo_config_text(args.port), encoding="utf-8")
-    cfg = load_config(config_path)
-    db = db_from(args, cfg)
-    show_progress(args.quiet)
     web = DemoWeb(anchor=date.fromisoformat(state["anchor"]), base_port=args.port)
     try:
         web.start()
@@ -68,6 +68,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
               "(is `resonanz demo-web` already running? use --port)", file=sys.stderr)
         return 1
     try:
+        config_path = folder / "resonanz.toml"
+        config_path.write_text(demo_config_text(web.sites), encoding="utf-8")
+        cfg = load_config(config_path)
+        db = db_from(args, cfg)
+        show_progress(args.quiet)
         print(f"demo blogosphere at {web.hub_url} (anchor date {state['anchor']}); config {config_path}", flush=True)
         from flows.prefect_env import configure_prefect
 
