@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError, _check_http_url, slugify
+from .config import ConfigError, check_http_url, slugify
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ def read_opml(path: Path) -> list[OpmlFeed]:
         if not url:
             continue
         try:
-            _check_http_url(url)
+            check_http_url(url)
         except ValueError:
             continue
         name = (outline.get("title") or outline.get("text") or url).strip()
