@@ -78,6 +78,7 @@ class DemoText:
     days_ago: int
     sentiment: str | None = None
     question: bool = False
+    post: str = ""  # the post's slug
 
 
 def demo_texts(content_dir: Path | None = None) -> Iterator[DemoText]:
@@ -91,6 +92,7 @@ def demo_texts(content_dir: Path | None = None) -> Iterator[DemoText]:
                 lang=blog.get("lang", ""),
                 own=bool(blog.get("own")),
                 theme=post.get("theme", ""),
+                post=post.get("slug", ""),
             )
             yield DemoText(
                 f"{post.get('title', '')}. {body}", "post", days_ago=int(post.get("days_ago", 0)), **common
@@ -104,3 +106,12 @@ def demo_texts(content_dir: Path | None = None) -> Iterator[DemoText]:
                     question=bool(comment.get("question")),
                     **common,
                 )
+
+
+def demo_comments(content_dir: Path | None = None, own: bool | None = None) -> list[DemoText]:
+    """The demo comments that carry a sentiment label; `own` selects the own blog (True) or the others."""
+    return [
+        d
+        for d in demo_texts(content_dir)
+        if d.kind == "comment" and d.sentiment and (own is None or d.own == own)
+    ]

@@ -34,6 +34,13 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
+def quiet_transformers() -> None:
+    """No tqdm bars ("Loading weights", downloads) in pipeline logs; warnings still go to logging."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def resolve_device(device: str = "auto") -> str:
     """'auto' → 'cuda' when a GPU is visible, else 'cpu'; a requested but absent GPU is an error."""
     if device == "auto":
@@ -97,6 +104,7 @@ class SequenceClassifier:
     def __init__(self, name: str, device: str = "cpu", max_length: int = 256) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        quiet_transformers()
         self.name = name
         self.device = resolve_device(device)
         self.max_length = max_length
@@ -126,6 +134,7 @@ class MeanPoolingEncoder:
     def __init__(self, name: str, device: str = "cpu", max_length: int = 256, batch_size: int = 32) -> None:
         from transformers import AutoModel, AutoTokenizer
 
+        quiet_transformers()
         self.name = name
         self.device = resolve_device(device)
         self.max_length = max_length

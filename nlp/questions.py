@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .records import DocText, QuestionResult
+from .segment import SENTENCE_BREAK
 
 VERSION = "rules-1"
-_SENTENCES = re.compile(r"(?<=[.!?…])[\"'“”»«)]*\s+|\n+")
 _QUESTION_END = re.compile(r"\?[\"'“”»«)\s\U0001f300-\U0001faff]*$")
 _PREFIX = re.compile(r"^\s*(frage|question)\s*:", re.I)
 _TAG_ONLY = re.compile(r"^\W*(oder|ne|nicht wahr|really|right|echt|wirklich|warum|why|wieso)\W*$", re.I)
@@ -37,7 +37,7 @@ class QuestionRules:
     def questions(self, text: str) -> list[str]:
         """Question sentences of a text (ending in '?' or starting 'Frage:'), without bare tag questions."""
         found = []
-        for sentence in _SENTENCES.split(text):
+        for sentence in SENTENCE_BREAK.split(text):
             sentence = sentence.strip()
             if not sentence or not (_QUESTION_END.search(sentence) or _PREFIX.match(sentence)):
                 continue

@@ -11,7 +11,16 @@ from typing import Protocol
 import numpy as np
 
 from .features import BatchFeatures
-from .hf import cached, sequence_classifier
+from .hf import cached, sequence_classifier, softmax
+from .prototypes import (
+    PROTOTYPE_ENCODER,
+    PROTOTYPES_FILE,
+    BlendParams,
+    PrototypeScorer,
+    blend,
+    prototypes_hash,
+    read_prototypes,
+)
 from .records import SENTIMENT_LABELS, SentimentResult
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -38,10 +47,28 @@ def results(probs: np.ndarray) -> list[SentimentResult]:
     return out
 
 
-class HeadModel:
-    """Logistic-regression head over encoder features (trained by `python -m nlp.train`)."""
+def _stored_blend(data: Mapping[str, np.ndarray]) -> tuple[BlendParams, str]:
+    """The blend and prototypes hash saved with a head (heads built before the blend: the head alone;
+    before the pooling: pooling "text")."""
+    if "blend_weight" not in data:
+        return BlendParams(), ""
+    pooling = {}
+    if "blend_pooling" in data:
+        pooling = {"pooling": str(data["blend_pooling"]), "max_sentences": int(data["blend_max_sentences"])}
+    params = BlendParams(
+        float(data["blend_weight"]), float(data["blend_temperature"]), int(data["blend_top_k"]), **pooling
+    )
+    return params, str(data["prototypes_hash"])
 
-    def __init__(self, path: Path = HEAD_FILE) -> None:
+
+class HeadModel:
+    """Logistic-regression head over encoder features, blended with zero-shot prototypes (see nlp.prototypes).
+
+    Trained by `python -m nlp.train`, which also selects the blend (weight, temperature, top-k, pooling) and
+    stores it with the hash of the prototype sentences it was selected for.
+    """
+
+    def __init__(self, path: Path = HEAD_FILE, prototypes: Path = PROTOTYPES_FILE) -> None:
         if not path.exists():
             raise FileNotFoundError(f"sentiment head {path} is missing: build it with `resonanz train`")
         with np.load(path, allow_pickle=False) as data:
@@ -50,14 +77,43 @@ class HeadModel:
             self.parts = [str(p) for p in data["parts"]]
             self.classes = [int(c) for c in data["classes"]]
             self.version = str(data["version"])
+            self.blend, self.prototypes_hash = _stored_blend(data)
         self.name = "builtin:sentiment-head"
         self.needs_language = "vader" in self.parts
+        self._prototypes_file = prototypes
+        self._scorer: PrototypeScorer | None = None
+        if self.blend.weight:
+            found = prototypes_hash(prototypes)
+            if found != self.prototypes_hash:
+                raise RuntimeError(
+                    f"{prototypes} (hash {found}) is not the file the sentiment head was built with "
+                    f"({self.prototypes_hash}): rebuild with `resonanz train --force`"
+                )
+
+    def _prototype_scorer(self) -> PrototypeScorer:
+        if self._scorer is None:  # encoded on first use (USE-m is loaded for the head's features anyway)
+            self._scorer = PrototypeScorer.from_sentences(read_prototypes(self._prototypes_file))
+        return self._scorer
+
+    def head_probabilities(self, features: BatchFeatures) -> np.ndarray:
+        """The logistic-regression head alone, (n, 3) in SENTIMENT_LABELS order."""
+        logits = features.stack(self.parts) @ self.coef.T + self.intercept
+        return softmax(logits, axis=1)[:, np.argsort(self.classes)]
 
     def predict(self, features: BatchFeatures) -> np.ndarray:
-        logits = features.stack(self.parts) @ self.coef.T + self.intercept
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probs /= probs.sum(axis=1, keepdims=True)
-        return probs[:, np.argsort(self.classes)]
+        probs = self.head_probabilities(features)
+        if self.blend.weight == 0:
+            return probs
+        vectors = features.embedding(PROTOTYPE_ENCODER)  # already computed for the head's features
+        sentences = (
+            features.sentence_embedding(PROTOTYPE_ENCODER, self.blend.max_sentences)
+            if self.blend.pooling == "sentences"
+            else None
+        )
+        zero_shot = self._prototype_scorer().probabilities(
+            vectors, self.blend.temperature, self.blend.top_k, sentences
+        )
+        return blend(probs, zero_shot, self.blend.weight)
 
 
 _NEG = re.compile(r"neg|^1 star|^2 stars|^0$|label_0|bad|sad|anger|angry|disgust|fear", re.I)
