@@ -25,6 +25,7 @@ from .urls import Scope, netloc_of, normalize_url
 log = logging.getLogger(__name__)
 
 KEEP_ENV = "RESONANZ_KEEP_CRAWL_FILES"  # set to keep spec, items and log of every crawl
+PARENT_ENV = "RESONANZ_CRAWL_PARENT"  # the crawl child ends with this pid (crawlers.runner.die_with_parent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,8 @@ def _run_child(spec_path: Path, log_path: Path, timeout_s: float | None) -> str 
     """Run the Scrapy child; returns a description of what went wrong, or None."""
     command = [sys.executable, "-m", "crawlers.runner", str(spec_path)]
     project_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")])),
+           PARENT_ENV: str(os.getpid())}
     with log_path.open("wb") as log_file:
         try:
             result = subprocess.run(command, stdout=log_file, stderr=subprocess.STDOUT, env=env,

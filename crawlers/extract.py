@@ -106,6 +106,31 @@ def extract_page(
         return PageResult(url=url, canonical_url=normalize_url(url), encoding=encoding, error="empty or unparseable page")
     try:
         meta = read_meta(tree, url)
+    except (RecursionError, ValueError) as exc:  # absurd markup
+        return _bad_markup(url, encoding, exc)
+    return extract_tree(tree, meta, url, encoding=encoding, listed=listed, guess=guess, with_links=with_links)
+
+
+def _bad_markup(url: str, encoding: str | None, exc: Exception) -> PageResult:
+    return PageResult(url=url, canonical_url=normalize_url(url), encoding=encoding, error=f"bad markup: {exc}")
+
+
+def extract_tree(
+    tree: Any,
+    meta: PageMeta,
+    url: str,
+    *,
+    encoding: str | None = None,
+    listed: Listed = None,
+    guess: bool = True,
+    with_links: bool = False,
+) -> PageResult:
+    """`extract_page` on a page already parsed (`text.parse_html`) and read (`pagemeta.read_meta`).
+
+    The crawler parses a page once for its links, metadata and text. The tree is changed (the comment
+    section is removed): read links before.
+    """
+    try:
         result = PageResult(url=url, canonical_url=meta.canonical_url, encoding=encoding, lang=meta.lang,
                             feeds=meta.feeds)
         if with_links:
@@ -114,7 +139,7 @@ def extract_page(
         result.comments = extract_comments(tree, nodes)
         remove_comment_section(tree, nodes)
     except (RecursionError, ValueError) as exc:  # absurd markup: keep what we have
-        return PageResult(url=url, canonical_url=normalize_url(url), encoding=encoding, error=f"bad markup: {exc}")
+        return _bad_markup(url, encoding, exc)
     doc = _run_trafilatura(tree, url)
     text = (doc.text or "").strip() if doc is not None else ""
     published = meta.published or (parse_iso(doc.date) if doc is not None and doc.date else None)

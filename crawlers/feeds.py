@@ -85,6 +85,10 @@ def _full_article(run: _Run, doc: DocumentRecord) -> DocumentRecord:
         return doc
     finally:
         run.requests += 1
+    ctype = fetched.content_type.split(";")[0].strip().lower()
+    if ctype and "html" not in ctype:  # a PDF or an image would be "extracted" as garbage text
+        run.errors.append(f"article {doc.url}: not an HTML page (content type {ctype})")
+        return doc
     page = extract_page(fetched.body, fetched.final_url, content_type=fetched.content_type, listed="feed")
     if not page.text or len(page.text) <= len(doc.text):
         if page.error:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+
+from .urls import netloc_of
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,7 @@ class HttpSettings:
     max_page_bytes: int = 5_000_000  # articles fetched for summary-only feeds
     deadline_s: float | None = None  # whole response; default 3 x timeout_s (slow-drip servers)
     concurrency: int = 2  # parallel article / comment-feed requests per feed
+    per_host: int = 2  # requests at once to one host:port, across all feeds fetched by this process
 
     @property
     def deadline(self) -> float:
@@ -71,6 +75,17 @@ class Fetched:
     @property
     def validators(self) -> tuple[str | None, str | None]:
         return self.headers.get("etag") or None, self.headers.get("last-modified") or None
+
+
+_host_slots: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_host_slots_lock = threading.Lock()
+
+
+def host_slot(url: str, limit: int) -> threading.BoundedSemaphore:
+    """The process-wide semaphore of a URL's host:port, so many feeds of one site never crowd it."""
+    key = (netloc_of(url), max(1, limit))
+    with _host_slots_lock:
+        return _host_slots.setdefault(key, threading.BoundedSemaphore(key[1]))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -144,7 +159,11 @@ def fetch(
     headers = conditional_headers(validators)
     if accept:
         headers["Accept"] = accept
-    limit = max_bytes or settings.max_bytes
+    with host_slot(url, settings.per_host):  # the timers start once it is this request's turn
+        return _fetch(client, url, settings, headers, max_bytes or settings.max_bytes)
+
+
+def _fetch(client: httpx.Client, url: str, settings: HttpSettings, headers: dict[str, str], limit: int) -> Fetched:
     started = time.monotonic()
     try:
         with client.stream("GET", url, headers=headers) as response:

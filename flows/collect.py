@@ -9,18 +9,24 @@ from dataclasses import dataclass, field
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.runtime import task_run
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.crawl import crawl_sites
 from crawlers.feeds import collect_feed
 from crawlers.http import TransientFetchError
 from crawlers.records import FetchOutcome
+from crawlers.urls import Scope
 from warehouse.ingest import IngestCounts, ingest_outcome, sync_sources
-from warehouse.state import fetch_state
+from warehouse.state import fetch_states, known_pages
 
 from .plan import CollectPlan, FeedJob
 
 log = logging.getLogger(__name__)
 MAX_RETRY_AFTER_S = 120.0
+MAX_PARALLEL_FEEDS = 16  # feed tasks at once (Prefect's default pool has no limit: a thread per feed)
+# in work_dir from the start of a crawl until all its results are in the warehouse (see _crawl_known)
+CRAWL_PENDING = "crawl-ingest-pending"
 
 
 @dataclass(slots=True)
@@ -77,7 +83,7 @@ def fetch_feed_task(job: FeedJob, plan: CollectPlan, validators: dict, known: se
             validators=validators, known_urls=known, http=plan.http,
         )
     except TransientFetchError as exc:
-        if exc.retry_after:
+        if exc.retry_after and task_run.get_run_count() <= plan.retries:  # a retry follows: wait first
             time.sleep(min(exc.retry_after, MAX_RETRY_AFTER_S))
         raise
 
@@ -89,7 +95,22 @@ def crawl_task(plan: CollectPlan, known: set[str]) -> list[FetchOutcome]:
 
 
 def _error_outcome(source_id: str, url: str, exc: BaseException) -> FetchOutcome:
-    return FetchOutcome(source_id=source_id, url=url, status="error", error=f"{type(exc).__name__}: {exc}")
+    return FetchOutcome(source_id=source_id, url=url, status="error", http_status=getattr(exc, "status", None),
+                        error=f"{type(exc).__name__}: {exc}")
+
+
+def _crawl_known(plan: CollectPlan) -> set[str]:
+    """Stored pages the crawl may skip while unchanged (HTTP 304), or none after an interrupted crawl.
+
+    Scrapy writes its HTTP cache as pages arrive. When a run dies before their documents are stored,
+    a page known in an older version would answer 304 next time and be skipped for good (its new
+    comments lost), so after such a crawl every page is extracted again once.
+    """
+    if (plan.work_dir / CRAWL_PENDING).exists():
+        log.warning("the last crawl's results did not all reach the warehouse: extracting every page again")
+        return set()
+    scope = Scope([entry for site in plan.sites for entry in site.allowed_domains or site.start_urls])
+    return known_pages(plan.db, sorted({e.rsplit(":", 1)[0] for e in scope.exact} | scope.domains))
 
 
 def _store(plan: CollectPlan, outcome: FetchOutcome, run_id: str, summary: CollectSummary) -> None:
@@ -105,21 +126,24 @@ def _store(plan: CollectPlan, outcome: FetchOutcome, run_id: str, summary: Colle
             counts.updated, outcome.error or "")
 
 
-@flow(name="collect", validate_parameters=False)
+@flow(name="collect", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_FEEDS))
 def collect(plan: CollectPlan, run_id: str) -> CollectSummary:
     """Fetch every source concurrently and store each as it arrives; one failing source never fails the run."""
     started = time.monotonic()
     summary = CollectSummary()
     sync_sources(plan.db, plan.sources)
+    crawl_future = None
+    pending = plan.work_dir / CRAWL_PENDING
+    if plan.sites:  # first: the longest task, and the pool is bounded
+        known = _crawl_known(plan)
+        pending.parent.mkdir(parents=True, exist_ok=True)
+        pending.write_text(run_id, encoding="utf-8")
+        crawl_future = crawl_task.submit(plan, known)
     feed_task = fetch_feed_task.with_options(retries=plan.retries)
     futures = {}
+    states = fetch_states(plan.db, [job.source_id for job in plan.feeds])
     for job in plan.feeds:
-        validators, known = fetch_state(plan.db, [job.source_id])
-        futures[feed_task.submit(job, plan, validators, known)] = job
-    crawl_future = None
-    if plan.sites:
-        validators, _ = fetch_state(plan.db, [s.source_id for s in plan.sites])
-        crawl_future = crawl_task.submit(plan, set(validators))
+        futures[feed_task.submit(job, plan, *states[job.source_id])] = job
     for future in as_completed(list(futures)):
         job = futures[future]
         try:
@@ -134,5 +158,7 @@ def collect(plan: CollectPlan, run_id: str) -> CollectSummary:
             outcomes = [_error_outcome(s.source_id, s.start_urls[0], exc) for s in plan.sites]
         for outcome in outcomes:
             _store(plan, outcome, run_id, summary)
+        if all(o.meta.get("finish_reason") == "finished" for o in outcomes):  # complete and stored
+            pending.unlink(missing_ok=True)
     summary.elapsed_s = round(time.monotonic() - started, 3)
     return summary

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 
 class RunLocked(RuntimeError):
@@ -20,29 +21,46 @@ def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".run.lock")
 
 
+def _locked(handle: IO[str], db: str | Path) -> RunLocked:
+    handle.seek(0)
+    holder = handle.read().strip() or "unknown"
+    return RunLocked(
+        f"another Resonanz run is in progress on {db} (holder: {holder}); "
+        "wait for it to finish or stop it, then try again"
+    )
+
+
+def _open(db: str | Path) -> IO[str]:
+    path = lock_path(Path(db))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("a+")
+
+
+def check_run_lock(db: str | Path) -> None:
+    """Raise RunLocked now if another run holds the lock (a quick check before starting Prefect)."""
+    with _open(db) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _locked(handle, db) from None
+
+
 @contextmanager
 def run_lock(db: str | Path) -> Iterator[Path]:
     """Hold the run lock of DB for the duration; raises RunLocked naming the holder.
 
     The lock is released by the kernel when the holder dies, so a killed run never blocks the next.
     """
-    path = lock_path(Path(db))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+    handle = _open(db)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise RunLocked(
-                f"another Resonanz run is in progress on {db} (holder: {holder}); "
-                "wait for it to finish or stop it, then try again"
-            ) from None
+            raise _locked(handle, db) from None
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")}))
         handle.flush()
-        yield path
+        yield lock_path(Path(db))
     finally:
         handle.close()

@@ -16,13 +16,14 @@ from warehouse.aggregates import refresh_aggregates
 from warehouse.runs import close_abandoned_runs, finish_run, start_run
 
 from .collect import CollectSummary, collect
-from .enrich import enrich as enrich_flow
+from .gates import aggregates_gate, enrichment_gate
 from .lock import run_lock
 from .maintenance import after_run
 from .plan import collect_plan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SKIPPED = "nothing it reads changed since it last completed"
 
 
 @dataclass(slots=True)
@@ -77,8 +78,7 @@ def run_pipeline(config_path: str | None = None, db: str | None = None, *, enric
         try:
             summary.collect = _timed(summary, "collect", lambda: collect(collect_plan(cfg, db_path), run_id))
             if enrich:
-                summary.enrich = _timed(summary, "enrich", lambda: enrich_flow(
-                    config=cfg, db=str(db_path), force=force_enrich, run_id=run_id))
+                summary.enrich = _timed(summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id))
             summary.aggregates = _timed(summary, "aggregates", lambda: _refresh(cfg, db_path))
             summary.operations = _timed(summary, "maintenance", lambda: after_run(cfg, db_path))
         except Exception as exc:
@@ -90,13 +90,31 @@ def run_pipeline(config_path: str | None = None, db: str | None = None, *, enric
     return summary
 
 
+def _enrich(cfg: Config, db_path: Path, force: bool, run_id: str) -> dict[str, Any]:
+    """The enrich flow, skipped (no model loaded, nothing regrouped) when none of its inputs changed."""
+    gate = enrichment_gate(cfg, db_path)
+    if not force and gate.unchanged():
+        log.info("enrichment skipped: %s", SKIPPED)
+        return {"enriched": dict.fromkeys(gate.detail.get("tasks", ()), 0), "skipped": SKIPPED}
+    from .enrich import enrich as enrich_flow  # imports torch and the models: only when there is work
+
+    result = enrich_flow(config=cfg, db=str(db_path), force=force, run_id=run_id)
+    gate.completed({"tasks": list(result.get("enriched", {}))})
+    return result
+
+
 def _refresh(cfg: Config, db_path: Path) -> dict[str, Any]:
-    """Rebuild the app's aggregates; a failure here is reported but does not fail the run."""
+    """Rebuild the app's aggregates unless their inputs are unchanged; a failure is reported, not raised."""
+    gate = aggregates_gate(cfg, db_path)
+    if gate.unchanged():
+        return {"skipped": SKIPPED}
     try:
-        return asdict(refresh_aggregates(db_path, brand_keywords=cfg.company.brand_keywords))
+        result = asdict(refresh_aggregates(db_path, brand_keywords=cfg.company.brand_keywords))
     except Exception as exc:
         log.exception("refreshing the app's aggregates failed")
         return {"error": f"{type(exc).__name__}: {exc}"}
+    gate.completed()
+    return result
 
 
 @flow(name="pipeline", validate_parameters=False)

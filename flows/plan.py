@@ -77,7 +77,8 @@ def collect_plan(cfg: Config, db: Path | None = None) -> CollectPlan:
                 )
             )
     c = cfg.crawl
-    http = HttpSettings(user_agent=cfg.resonanz.user_agent, timeout_s=c.timeout_s, max_bytes=c.max_feed_bytes)
+    http = HttpSettings(user_agent=cfg.resonanz.user_agent, timeout_s=c.timeout_s, max_bytes=c.max_feed_bytes,
+                        max_page_bytes=c.max_page_bytes, per_host=c.concurrency_per_domain)
     crawl = CrawlSettings(
         user_agent=cfg.resonanz.user_agent, obey_robots=c.obey_robots, autothrottle=c.autothrottle,
         download_delay=c.download_delay, concurrency=c.concurrency, concurrency_per_domain=c.concurrency_per_domain,

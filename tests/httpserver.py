@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 @dataclass
 class Route:
@@ -50,16 +51,23 @@ class Logged:
     at: float
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # many sources connect at once
+
+
 class LocalServer:
     """A threaded HTTP server on 127.0.0.1 with a route table, mounted directories and a request log."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.mounts: dict[str, Path] = {}
+        self.sequences: dict[str, list[Route]] = {}
         self.log: list[Logged] = []
+        self.in_flight = 0  # requests being answered now
+        self.max_in_flight = 0  # the most answered at once (per-site concurrency)
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
         self.port = self._httpd.server_address[1]
         self.netloc = f"127.0.0.1:{self.port}"
         self.base_url = f"http://{self.netloc}"
@@ -108,6 +116,27 @@ class LocalServer:
     def slow(self, path: str, delay_s: float, body: bytes | str = b"slow", **options) -> str:
         return self.add(path, body, delay_s=delay_s, **options)
 
+    def hostile_site(self, *links: str) -> str:
+        """A home page linking to an article (/ok/), a mislabelled one (/latin1/) and hostile pages.
+
+        /huge/ (300 kB), /image.png.html (image/png), /error/ (503) and a redirect loop at /loop/; `links`
+        are added to the home page. Returns the home page's URL.
+        """
+        hostile = ["/huge/", "/image.png.html", "/error/", "/loop/", "/latin1/", "/ok/", *links]
+        self.add("/", "<html><body>" + " ".join(f'<a href="{p}">x</a>' for p in hostile) + "</body></html>")
+        self.add("/ok/", (PAGES / "wordpress.html").read_bytes())
+        self.huge("/huge/", 300_000, content_type="text/html")
+        self.add("/image.png.html", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, content_type="image/png")
+        self.status("/error/", 503)
+        self.redirect_loop("/loop/")
+        self.add("/latin1/", (PAGES / "ghost.html").read_bytes(), content_type="text/html; charset=iso-8859-1")
+        return self.url("/")
+
+    def sequence(self, path: str, *routes: Route) -> str:
+        """Answer `path` with these routes in turn (e.g. 429, then 200); the last one repeats."""
+        self.sequences[path] = list(routes)
+        return self.url(path)
+
     # --- log --------------------------------------------------------------------------------------
     def paths(self) -> list[str]:
         with self._lock:
@@ -130,8 +159,17 @@ class LocalServer:
         with self._lock:
             self.log.append(Logged(method, path, headers, time.time()))
 
+    def _enter(self, delta: int) -> None:
+        with self._lock:
+            self.in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
     def _resolve(self, path: str) -> Route | None:
         bare = path.split("?", 1)[0]
+        with self._lock:
+            queue = self.sequences.get(path)
+            if queue:
+                return queue.pop(0) if len(queue) > 1 else queue[0]
         route = self.routes.get(path) or self.routes.get(bare)
         if route is not None:
             return route
@@ -172,14 +210,18 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
         def _answer(self, head: bool) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             server._record(self.command, self.path, headers)
-            route = server._resolve(self.path)
-            if route is None:
-                route = Route(body=b"not found", status=404, content_type="text/plain")
-            if route.delay_s:
-                time.sleep(route.delay_s)
-            # the client may give up (size cap, timeout): expected in fault tests
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self._send(route, headers, head)
+            server._enter(1)
+            try:
+                route = server._resolve(self.path)
+                if route is None:
+                    route = Route(body=b"not found", status=404, content_type="text/plain")
+                if route.delay_s:
+                    time.sleep(route.delay_s)
+                # the client may give up (size cap, timeout): expected in fault tests
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._send(route, headers, head)
+            finally:
+                server._enter(-1)
 
         def _send(self, route: Route, headers: dict[str, str], head: bool) -> None:
             if route.status == 200 and _not_modified(route, headers):

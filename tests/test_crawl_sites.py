@@ -144,16 +144,7 @@ def test_crawl_timeout_is_reported(tmp_path: Path, make_server) -> None:  # noqa
 
 def test_hostile_pages_are_recorded_and_the_rest_lands(tmp_path: Path, make_server) -> None:  # noqa: F811
     server = make_server()
-    bad = ["/huge/", "/image.png.html", "/error/", "/loop/", "/latin1-labelled-utf8/"]
-    server.add("/", "<html><body>" + " ".join(f'<a href="{p}">x</a>' for p in bad)
-               + ' <a href="/ok/">ok</a></body></html>')
-    server.add("/ok/", (PAGES / "wordpress.html").read_bytes())
-    server.huge("/huge/", 300_000, content_type="text/html")
-    server.add("/image.png.html", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, content_type="image/png")
-    server.status("/error/", 503)
-    server.redirect_loop("/loop/")
-    server.add("/latin1-labelled-utf8/", (PAGES / "ghost.html").read_bytes(), content_type="text/html; charset=iso-8859-1")
-    spec = SiteSpec("hostile", [server.url("/")], [server.netloc], max_pages=20, max_depth=2)
+    spec = SiteSpec("hostile", [server.hostile_site()], [server.netloc], max_pages=20, max_depth=2)
     [outcome] = crawl_sites([spec], work_dir=tmp_path, known_urls=(),
                             settings=settings(tmp_path, max_page_bytes=100_000), timeout_s=60)
     assert outcome.status == "partial"

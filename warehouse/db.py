@@ -29,6 +29,10 @@ LOCK_MARKERS = (
     "unique file handle conflict",
 )
 _migrate_lock = threading.Lock()
+# Readers retry this often while a writer holds the file: a writer's batches leave only short gaps,
+# and slower polling missed them for seconds (an app page took up to 18 s during back-to-back writes).
+READER_POLL_S = 0.02
+WRITER_POLL_S = 0.5
 
 
 class DatabaseBusy(RuntimeError):
@@ -46,6 +50,7 @@ def _is_lock_error(exc: BaseException) -> bool:
 def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + timeout
     delay = 0.02
+    cap = READER_POLL_S if read_only else WRITER_POLL_S
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
@@ -58,7 +63,7 @@ def _open(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnect
                     f"{path} is locked by another process; gave up opening it {mode} after {timeout:.0f}s"
                 ) from exc
             time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.5)
+            delay = min(delay * 2, cap)
 
 
 @contextmanager

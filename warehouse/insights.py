@@ -97,6 +97,7 @@ def kpis(db: str | Path, filters: Filters) -> dict[str, Any]:
     result = {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].to_dict().items()}
     result["negative_share"] = result["negative"] / result["labelled"] if result["labelled"] else None
     last = query(db, "SELECT run_id, status, started_at, finished_at, error FROM runs ORDER BY started_at DESC LIMIT 1")
+    last = last.astype(object).where(last.notna(), None)  # a run in progress has no finished_at: None, not NaT
     result["last_run"] = last.iloc[0].to_dict() if len(last) else None
     return result
 

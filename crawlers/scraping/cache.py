@@ -1,7 +1,8 @@
-"""HTTP cache components: a revalidating RFC 2616 policy and a leaner filesystem storage."""
+"""HTTP cache components: a revalidating RFC 2616 policy and a leaner (one file per response) filesystem storage."""
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 from time import time
@@ -9,7 +10,9 @@ from time import time
 from scrapy import Request, Spider
 from scrapy.extensions.httpcache import FilesystemCacheStorage, RFC2616Policy
 from scrapy.http import Response
-from w3lib.http import headers_dict_to_raw
+from scrapy.settings import BaseSettings
+from scrapy.utils.response import response_from_dict
+from w3lib.http import headers_dict_to_raw, headers_raw_to_dict
 
 
 class RevalidatingPolicy(RFC2616Policy):
@@ -27,25 +30,47 @@ class RevalidatingPolicy(RFC2616Policy):
 
 
 class LeanFilesystemStorage(FilesystemCacheStorage):
-    """Scrapy's filesystem cache, writing only what retrieval reads (body, headers, data, meta last).
+    """Scrapy's filesystem cache with one file per response: `<cachedir>/<spider>/<fp[:2]>/<fp>.entry`.
 
-    After a 304 revalidation only the headers and meta are rewritten, not the unchanged body: a
-    revalidation run then writes two small files per page instead of seven.
+    The file is a pickle of metadata, headers, extra response data and body, written under a temporary
+    name and renamed into place, so an entry is whole or absent (a crash mid-write leaves a miss).
+    Scrapy's layout (a folder and seven files per page; four in an earlier version of this class) made
+    cache writes the costliest step of the crawl process: bench/crawl.py, bench/RESULTS.md.
     """
 
+    SUFFIX = ".entry"
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self._folders: set[Path] = set()
+
+    def _entry_path(self, spider: Spider, request: Request) -> Path:
+        return Path(self._get_request_path(spider, request) + self.SUFFIX)
+
+    def retrieve_response(self, spider: Spider, request: Request) -> Response | None:
+        path = self._entry_path(spider, request)
+        try:
+            if 0 < self.expiration_secs < time() - path.stat().st_mtime:
+                return None  # expired
+            with self._open(path, "rb") as f:
+                entry = pickle.load(f)  # our own cache files
+        except FileNotFoundError:
+            return None
+        request.meta["cache_timestamp"] = entry["timestamp"]
+        return response_from_dict({**entry["data"], "url": entry["response_url"], "status": entry["status"],
+                                   "headers": headers_raw_to_dict(entry["headers"]), "body": entry["body"]})
+
     def store_response(self, spider: Spider, request: Request, response: Response) -> None:
-        rpath = Path(self._get_request_path(spider, request))
-        rpath.mkdir(parents=True, exist_ok=True)
-        revalidated = "cached" in response.flags and (rpath / "response_body").exists()
-        if not revalidated:
-            with self._open(rpath / "response_body", "wb") as f:
-                f.write(response.body)
-            data = {k: v for k, v in response.to_dict().items() if k not in {"url", "status", "headers", "body"}}
-            with self._open(rpath / "response_data", "wb") as f:
-                pickle.dump(data, f, protocol=4)
-        with self._open(rpath / "response_headers", "wb") as f:
-            f.write(headers_dict_to_raw(response.headers))
-        metadata = {"url": request.url, "method": request.method, "status": response.status,
-                    "response_url": response.url, "timestamp": time()}
-        with self._open(rpath / "pickled_meta", "wb") as f:  # last: an entry without it is a miss
-            pickle.dump(metadata, f, protocol=4)
+        path = self._entry_path(spider, request)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        data = {k: v for k, v in response.to_dict().items() if k not in {"url", "status", "headers", "body"}}
+        data["flags"] = [flag for flag in data.get("flags", []) if flag != "cached"]  # set again on retrieval
+        entry = {"url": request.url, "method": request.method, "status": response.status,
+                 "response_url": response.url, "timestamp": time(), "headers": headers_dict_to_raw(response.headers),
+                 "data": data, "body": response.body}
+        temporary = path.with_name(path.name + ".tmp")
+        with self._open(temporary, "wb") as f:
+            pickle.dump(entry, f, protocol=4)
+        os.replace(temporary, path)

@@ -1,24 +1,9 @@
-"""Items the blog spider yields; the pipelines turn them into JSONL lines for the parent process."""
+"""Items the blog spider yields; the JSONL pipeline writes them as lines for the parent process."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-
-@dataclass(slots=True)
-class PageItem:
-    """A fetched page to extract (main text, metadata, comments)."""
-
-    site: str
-    url: str
-    body: bytes
-    content_type: str | None
-    listed: str | None = None  # "feed" or "sitemap" when one of them named the URL
-    guess: bool = True  # may be judged an article by "enough dated text"
-    cached: bool = False
-    status: int = 200
-    own: bool = False
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 from ..urls import netloc_of
 
@@ -54,13 +55,24 @@ class RevisitMiddleware(_SpiderAware):
 
 
 class NetlocSlotMiddleware(_SpiderAware):
-    """One download slot per host:port (Scrapy keys slots by host only) and robots.txt Crawl-delay."""
+    """One download slot per host:port (Scrapy keys slots by host only) and robots.txt Crawl-delay.
+
+    A Crawl-delay is a minimum gap: its slot gets no random jitter (which would halve some gaps), and
+    AutoThrottle, which lowers a slot's delay after fast responses, is set back after each response.
+    """
 
     def process_request(self, request: Request) -> None:
         netloc = netloc_of(request.url)
         request.meta.setdefault("download_slot", netloc)
+        self._enforce(netloc)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self._enforce(netloc_of(request.url))
+        return response
+
+    def _enforce(self, netloc: str) -> None:
         delay = getattr(self.crawler.spider, "crawl_delays", {}).get(netloc)
-        if delay:
-            slot = self.crawler.engine.downloader.slots.get(netloc)
-            if slot is not None and slot.delay < delay:
-                slot.delay = delay
+        slot = self.crawler.engine.downloader.slots.get(netloc) if delay else None
+        if slot is not None and (slot.delay < delay or slot.jitter):
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0.0

@@ -76,13 +76,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = config_from(args)
     db = db_from(args, cfg)
     show_progress(args.quiet or args.json)
-    from flows.lock import RunLocked
+    from flows.lock import RunLocked, check_run_lock
     from flows.prefect_env import configure_prefect
 
-    configure_prefect()
-    from flows.pipeline import pipeline
-
     try:
+        check_run_lock(db)  # fail fast, before starting Prefect; the flow itself takes the lock
+        configure_prefect()
+        from flows.pipeline import pipeline
+
         summary = pipeline(config_path=cfg.path, db=str(db), enrich=not args.no_enrich,
                            force_enrich=args.force_enrich)
     except RunLocked as exc:

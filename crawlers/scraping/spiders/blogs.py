@@ -24,10 +24,9 @@ from scrapy.utils.sitemap import Sitemap
 
 from ...dates import parse_any, parse_iso
 from ...feedparse import entry_link, entry_published, parse_feed
-from ...pagemeta import iter_links, read_meta
-from ...text import decode_html, parse_html
 from ...urls import Scope, netloc_of, normalize_url
-from ..items import CrawlError, PageItem, PageSeen
+from ..items import CrawlError, PageSeen
+from ..scan import PageJob, run_scan, set_sites
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +76,7 @@ class BlogSpider(scrapy.Spider):
         super().__init__(**kwargs)
         data = json.loads(Path(spec).read_text(encoding="utf-8"))
         self.sites = {s["source_id"]: Site.from_json(s) for s in data["sites"]}
+        set_sites(data["sites"])  # for page work in this process (the runner gives it to worker processes)
         self.stats_path = Path(data["stats_path"])
         self.revisit_before = parse_iso(data.get("revisit_before"))
         self.crawl_delays: dict[str, float] = {}
@@ -185,48 +185,37 @@ class BlogSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         site = self.sites[response.meta["site"]]
         site.stats["responses"] += 1
         cached = "cached" in response.flags
         site.stats["cached"] += cached
         ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         if "html" not in ctype:
-            yield from self._non_html(site, response, ctype)
+            for found in self._non_html(site, response, ctype):
+                yield found
             return
         url = normalize_url(response.url)
         if cached and url in site.known:  # unchanged known article: same text, same links as last time
             site.stats["known_unchanged"] += 1
             yield PageSeen(site.source_id, response.url, url, cached=True, status=response.status)
             return
-        html, _ = decode_html(response.body, ctype)
-        tree = parse_html(html)
-        if tree is None:
-            yield PageSeen(site.source_id, response.url, cached=cached, status=response.status, error="empty page")
-            return
-        meta = read_meta(tree, response.url)
         hops = response.meta["hops"]
-        if site.follow_feeds:
-            for feed in meta.feeds:
-                request = self._aux(site, normalize_url(feed), self.parse_feed)
-                if request is not None:
-                    yield request
-        if hops < site.max_depth:
-            for link in iter_links(tree, response.url):
-                request = self._page(site, link, hops + 1)
-                if request is not None:
-                    yield request
-        listed = site.listed.get(url) or response.meta.get("listed")
-        known = meta.canonical_url in site.known or url in site.known
-        if cached and known:
-            site.stats["known_unchanged"] += 1
-            yield PageSeen(site.source_id, response.url, meta.canonical_url, cached=True, status=response.status)
-        elif listed != "feed" and (meta.declares_listing or (cached and url in site.non_articles)):
-            yield PageSeen(site.source_id, response.url, meta.canonical_url, cached=cached, article=False,
-                           status=response.status)
-        else:
-            yield PageItem(site.source_id, response.url, response.body, ctype, listed=listed, guess=hops > 0,
-                           cached=cached, status=response.status, own=site.own)
+        scan = await run_scan(PageJob(
+            site.source_id, response.url, response.body, ctype, listed=site.listed.get(url) or response.meta.get("listed"),
+            guess=hops > 0, cached=cached, status=response.status, own=site.own,
+            want_links=hops < site.max_depth, want_feeds=site.follow_feeds,
+        ))
+        for feed in scan.feeds:
+            request = self._aux(site, normalize_url(feed), self.parse_feed)
+            if request is not None:
+                yield request
+        for link in scan.links:
+            request = self._page(site, link, hops + 1)
+            if request is not None:
+                yield request
+        site.stats["known_unchanged"] += scan.known_unchanged
+        yield scan.seen
 
     def _non_html(self, site: Site, response: Response, ctype: str) -> Iterator[Any]:
         head = response.body[:2048]

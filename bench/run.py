@@ -1,0 +1,126 @@
+"""Run the benchmark suite (issue 7): `python -m bench.run [--quick] [--only NAME ...] [--device cuda]`.
+
+Each benchmark runs in its own process and prints its figure as its last line; this collects those
+lines, the JSON results under bench/out/, the machine and the cores actually available (other tenants
+of a shared machine take some), prints a summary and writes it into bench/RESULTS.md between the
+markers of the mode. `--quick` (make bench-quick) uses smaller sizes and finishes in under 10 minutes
+on 2 cores; the full suite (make bench) takes hours, mostly enrichment of 55,000 documents on CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from .common import OUT, QUIET_ENV, ROOT, available_cores, machine, out_dir
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    command: tuple[str, ...]  # python arguments (a module or a script)
+    quick: tuple[str, ...]
+    full: tuple[str, ...] = ()
+    gpu: bool = False  # takes --device
+
+
+SUITE = (
+    Bench("dashboard", ("-m", "bench.dashboard"), ("--sizes", "10000", "100000", "--reps", "5"),
+          ("--sizes", "100000", "1000000", "--reps", "20")),
+    Bench("crawl", ("-m", "bench.crawl"), ("--pages", "1000"), ("--pages", "5000")),
+    Bench("incremental", ("-m", "bench.incremental"), ()),
+    Bench("memory", ("-m", "bench.memory"), ("--sizes", "100", "1000", "--page-size", "100"),
+          ("--sizes", "5000", "50000"), gpu=True),
+    Bench("enrich_speed", ("bench/enrich_speed.py",), ("--n", "150"), (), gpu=True),
+)
+
+
+def run_bench(bench: Bench, quick: bool, device: str | None) -> dict:
+    """Run one benchmark, echoing its output; its last line is the figure."""
+    args = [*bench.command, *(bench.quick if quick else bench.full)]
+    if device and bench.gpu:
+        args += ["--device", device]
+    print(f"\n=== {bench.name}: python {' '.join(args)}", flush=True)
+    started = time.perf_counter()
+    env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in process.stdout or ():
+        print(line, end="", flush=True)
+        if line.strip() and not line.startswith(("WARNING", "Warning")):
+            lines.append(line.rstrip())
+    process.wait()
+    result_file = OUT / f"{bench.name}.json"
+    return {"name": bench.name, "command": f"python {' '.join(args)}", "exit": process.returncode,
+            "seconds": round(time.perf_counter() - started, 1), "figure": lines[-1] if lines else "",
+            "result": json.loads(result_file.read_text()) if result_file.exists() else None}
+
+
+def markdown(mode: str, runs: list[dict], cores: tuple[float, float], command: str) -> str:
+    """The RESULTS.md block of one mode."""
+    info = machine()
+    rows = "\n".join(
+        f"| {r['name']} | {_verdict(r)} | {r['figure'].replace('|', '/')} | {r['seconds']:.0f} s |" for r in runs)
+    return (
+        f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `{command}` on {info['cpus']} CPUs, {info['memory']}, "
+        f"Python {info['python']}, {info['platform']}; cores actually available at start/end: "
+        f"{cores[0]:.2f} / {cores[1]:.2f}.\n\n"
+        "| bench | target | figure (the script's last line) | time |\n| --- | --- | --- | --- |\n" + rows + "\n"
+    )
+
+
+def _verdict(run: dict) -> str:
+    """met / not met from the figure line ("... target ≤ 3: met", or enrich_speed's "3.5x faster (target ≥ 3x)")."""
+    if run["exit"] != 0:
+        return f"failed (exit {run['exit']})"
+    figure = run["figure"]
+    speed = re.search(r"([\d.]+)x faster \(target ≥ ([\d.]+)x\)", figure)
+    if speed:
+        return "met" if float(speed.group(1)) >= float(speed.group(2)) else "not met"
+    return "not met" if "NOT met" in figure else "met" if ": met" in figure else "—"
+
+
+def update_results(mode: str, block: str) -> None:
+    """Replace this mode's block in bench/RESULTS.md (added at the end when missing)."""
+    begin, end = f"<!-- bench:{mode}:begin -->", f"<!-- bench:{mode}:end -->"
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    new = f"{begin}\n{block}{end}"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    text = pattern.sub(lambda _: new, text) if pattern.search(text) else text.rstrip() + f"\n\n{new}\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: under 10 minutes on 2 cores")
+    parser.add_argument("--only", nargs="+", choices=[b.name for b in SUITE], help="run only these")
+    parser.add_argument("--device", choices=["cpu", "cuda"], help="for the enrichment benches")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    out_dir()
+    started = time.perf_counter()
+    before = available_cores()
+    runs = [run_bench(b, args.quick, args.device) for b in SUITE if not args.only or b.name in args.only]
+    after = available_cores()
+    command = "python -m bench.run" + " ".join(["", *(argv if argv is not None else sys.argv[1:])])
+    print(f"\n=== summary ({mode}, {time.perf_counter() - started:.0f} s; cores available {before:.2f} / {after:.2f})")
+    for run in runs:
+        print(f"{run['name']:13} {_verdict(run):8} {run['figure']}")
+    (OUT / f"summary-{mode}.json").write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")
+    if not args.no_write and not args.only:
+        update_results(mode, markdown(mode, runs, (before, after), command.strip()))
+    return 0 if all(r["exit"] == 0 for r in runs) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
