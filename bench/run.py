@@ -35,11 +35,11 @@ class Bench:
 SUITE = (
     Bench("dashboard", ("-m", "bench.dashboard"), ("--sizes", "10000", "100000", "--reps", "5"),
           ("--sizes", "100000", "1000000", "--reps", "20")),
-    Bench("crawl", ("-m", "bench.crawl"), ("--pages", "1000"), ("--pages", "5000")),
+    Bench("crawl", ("-m", "bench.crawl"), ("--pages", "2000"), ("--pages", "5000")),
     Bench("incremental", ("-m", "bench.incremental"), ()),
     Bench("memory", ("-m", "bench.memory"), ("--sizes", "100", "1000", "--page-size", "100"),
           ("--sizes", "5000", "50000"), gpu=True),
-    Bench("enrich_speed", ("bench/enrich_speed.py",), ("--n", "150"), (), gpu=True),
+    Bench("enrich_speed", ("bench/enrich_speed.py",), ("--n", "400"), (), gpu=True),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 
 _CACHE: dict[tuple, Any] = {}
 _CACHE_LOCK = threading.Lock()
+PRECISIONS = ("auto", "float32", "bfloat16", "float16")
+_precision = "auto"  # the process-wide setting (models.precision), applied by load_models
 
 
 def cached(key: tuple, build: Callable[[], Any]) -> Any:
@@ -48,6 +51,45 @@ def resolve_device(device: str = "auto") -> str:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError(f"models.device = {device!r} but no CUDA device is visible; use 'auto' or 'cpu'")
     return device
+
+
+def set_precision(precision: str) -> None:
+    """Compute precision of transformers forward passes in this process (`models.precision`)."""
+    global _precision
+    if precision not in PRECISIONS:
+        raise ValueError(f"models.precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    _precision = precision
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def resolve_precision(device: str, precision: str | None = None) -> str:
+    """'auto' → bfloat16 on CPUs with native bf16 (AVX512-BF16/AMX: ~2.5x faster, same labels on 99.8 %
+    of texts, bench/RESULTS.md), float16 on CUDA, else float32."""
+    precision = precision or _precision
+    if precision != "auto":
+        return precision
+    if device.startswith("cuda"):
+        return "float16"
+    return "bfloat16" if _cpu_has_bf16() else "float32"
+
+
+def autocast(device: str, precision: str) -> Any:
+    """torch.autocast for a reduced precision, or a no-op context for float32."""
+    if precision == "float32":
+        return contextlib.nullcontext()
+    return torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=getattr(torch, precision))
+
+
+def _versioned(version: str, precision: str) -> str:
+    """Results of another precision are other results: the precision is part of the model version."""
+    return version if precision == "float32" else f"{version}+{precision}"
 
 
 def model_revision(name: str, config: Any = None) -> str:
@@ -101,23 +143,24 @@ def length_sorted_batches(
 class SequenceClassifier:
     """AutoModelForSequenceClassification: logits → probabilities over `labels`, batched."""
 
-    def __init__(self, name: str, device: str = "cpu", max_length: int = 256) -> None:
+    def __init__(self, name: str, device: str = "cpu", max_length: int = 256, precision: str | None = None) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         quiet_transformers()
         self.name = name
         self.device = resolve_device(device)
+        self.precision = resolve_precision(self.device, precision)
         self.max_length = max_length
         self.tokenizer = AutoTokenizer.from_pretrained(name)
         self.model = AutoModelForSequenceClassification.from_pretrained(name).to(self.device).eval()
         config = self.model.config
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
-        self.version = model_revision(name, config)
+        self.version = _versioned(model_revision(name, config), self.precision)
 
     def logits(self, texts: Sequence[str] | Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """Raw logits, one row per input, in input order."""
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.device, self.precision):
             for batch in length_sorted_batches(
                 self.tokenizer, texts, batch_size, self.max_length, self.device
             ):
@@ -131,26 +174,30 @@ class SequenceClassifier:
 class MeanPoolingEncoder:
     """AutoModel with attention-masked mean pooling, L2-normalised (sentence-transformers style)."""
 
-    def __init__(self, name: str, device: str = "cpu", max_length: int = 256, batch_size: int = 32) -> None:
+    def __init__(
+        self, name: str, device: str = "cpu", max_length: int = 256, batch_size: int = 32, precision: str | None = None
+    ) -> None:
         from transformers import AutoModel, AutoTokenizer
 
         quiet_transformers()
         self.name = name
         self.device = resolve_device(device)
+        self.precision = resolve_precision(self.device, precision)
         self.max_length = max_length
         self.batch_size = batch_size
         self.tokenizer = AutoTokenizer.from_pretrained(name)
         self.model = AutoModel.from_pretrained(name).to(self.device).eval()
         self.dim = int(self.model.config.hidden_size)
-        self.version = model_revision(name, self.model.config)
+        self.version = _versioned(model_revision(name, self.model.config), self.precision)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.device, self.precision):
             for batch in length_sorted_batches(
                 self.tokenizer, texts, self.batch_size, self.max_length, self.device
             ):
                 hidden = self.model(**batch.inputs).last_hidden_state
+                hidden = hidden.float()
                 mask = batch.inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out[batch.index] = torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
@@ -166,14 +213,19 @@ def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
 def sequence_classifier(name: str, device: str = "auto", max_length: int = 256) -> SequenceClassifier:
     """The process-wide instance for (name, device, max_length)."""
     device = resolve_device(device)
-    return cached(("seq-cls", name, device, max_length), lambda: SequenceClassifier(name, device, max_length))
+    precision = resolve_precision(device)
+    return cached(
+        ("seq-cls", name, device, max_length, precision),
+        lambda: SequenceClassifier(name, device, max_length, precision),
+    )
 
 
 def mean_pooling_encoder(
     name: str, device: str = "auto", max_length: int = 256, batch_size: int = 32
 ) -> MeanPoolingEncoder:
     device = resolve_device(device)
+    precision = resolve_precision(device)
     return cached(
-        ("encoder", name, device, max_length, batch_size),
-        lambda: MeanPoolingEncoder(name, device, max_length, batch_size),
+        ("encoder", name, device, max_length, batch_size, precision),
+        lambda: MeanPoolingEncoder(name, device, max_length, batch_size, precision),
     )

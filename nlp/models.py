@@ -7,7 +7,7 @@ from typing import Any
 
 from .encoders import Encoder, get_encoder
 from .features import BatchFeatures
-from .hf import resolve_device
+from .hf import resolve_device, set_precision
 from .language import LanguageDetector, get_language_detector
 from .questions import QuestionRules
 from .records import ModelInfo, Taxonomy
@@ -24,6 +24,7 @@ class ModelSpec:
     sentiment: str = "builtin:sentiment-head"
     topics: str = "builtin:prototypes"
     device: str = "auto"
+    precision: str = "auto"
     batch_size: int = 32
     max_length: int = 256
     sentiment_labels: dict[str, str] = field(default_factory=dict)
@@ -121,6 +122,7 @@ def load_models(
 ) -> ModelSet:
     """A ModelSet; models load lazily on first use, once per process."""
     spec = spec or ModelSpec()
+    set_precision(spec.precision)
     return ModelSet(
         spec, resolve_device(spec.device), taxonomy or Taxonomy(), QuestionRules(tuple(company_terms))
     )

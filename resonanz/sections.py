@@ -168,6 +168,9 @@ class Models(Section):
     """`[models]`: `builtin:...` offline defaults, or any Hugging Face model id / local directory."""
 
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where transformer models run (`auto`: CUDA when present).")
+    precision: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="Compute precision of transformer models (`auto`: bfloat16 on CPUs with native bf16, float16 on CUDA, else float32)."
+    )
     batch_size: int = Field(32, ge=1, le=4096, description="Texts per model batch.")
     language: str = Field("builtin:lingua", description="Language detector.")
     embedding: str = Field("builtin:use", description="Sentence encoder for topics, emerging topics and question groups.")

@@ -217,11 +217,13 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                     route = Route(body=b"not found", status=404, content_type="text/plain")
                 if route.delay_s:
                     time.sleep(route.delay_s)
-                # the client may give up (size cap, timeout): expected in fault tests
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self._send(route, headers, head)
             finally:
+                # before the answer is written: a client that has the whole answer may send its next
+                # request at once, and must not find this one still counted as in flight
                 server._enter(-1)
+            # the client may give up (size cap, timeout): expected in fault tests
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._send(route, headers, head)
 
         def _send(self, route: Route, headers: dict[str, str], head: bool) -> None:
             if route.status == 200 and _not_modified(route, headers):
