@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 KEEP_ENV = "RESONANZ_KEEP_CRAWL_FILES"  # set to keep spec, items and log of every crawl
 PARENT_ENV = "RESONANZ_CRAWL_PARENT"  # the crawl child ends with this pid (crawlers.runner.die_with_parent)
+KEEP_CRAWL_FILES_DAYS = 7.0  # crawl folders kept after a failure (or left by a killed run) are removed after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,22 @@ def _outcome(site: SiteSpec, lines: list[dict], stats: dict, elapsed: float, cra
     return outcome
 
 
+def prune_crawl_folders(folder: Path, keep_days: float = KEEP_CRAWL_FILES_DAYS) -> list[Path]:
+    """Remove crawl folders older than `keep_days` (those kept for diagnosis, or left by killed runs)."""
+    cutoff = time.time() - keep_days * 86400
+    removed = []
+    for path in folder.glob("crawl-*") if folder.is_dir() else ():
+        try:
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        except OSError:  # gone meanwhile
+            continue
+    if removed:
+        log.info("removed %d crawl folders older than %g days from %s", len(removed), keep_days, folder)
+    return removed
+
+
 def crawl_sites(
     sites: list[SiteSpec],
     *,
@@ -143,6 +160,7 @@ def crawl_sites(
     started = time.monotonic()
     work_dir = Path(work_dir)
     cache_dir = Path(settings.cache_dir or work_dir / "httpcache").resolve()
+    prune_crawl_folders(work_dir / "crawl")
     run_dir = Path(tempfile.mkdtemp(prefix="crawl-", dir=_ensure(work_dir / "crawl")))
     state = CrawlState.load(cache_dir)
     revisit_before = datetime.now(UTC) - timedelta(days=settings.revisit_days) if settings.revisit_days else None

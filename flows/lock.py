@@ -21,9 +21,15 @@ def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".run.lock")
 
 
-def _locked(handle: IO[str], db: str | Path) -> RunLocked:
-    handle.seek(0)
-    holder = handle.read().strip() or "unknown"
+def _locked(handle: IO[str], db: str | Path, wait_s: float = 1.0) -> RunLocked:
+    deadline = time.monotonic() + wait_s
+    while True:  # the holder writes who it is just after taking the lock: give it a moment
+        handle.seek(0)
+        holder = handle.read().strip()
+        if holder or time.monotonic() >= deadline:
+            break
+        time.sleep(0.02)
+    holder = holder or "unknown"
     return RunLocked(
         f"another Resonanz run is in progress on {db} (holder: {holder}); "
         "wait for it to finish or stop it, then try again"
@@ -61,6 +67,10 @@ def run_lock(db: str | Path) -> Iterator[Path]:
         handle.truncate()
         handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")}))
         handle.flush()
-        yield lock_path(Path(db))
+        try:
+            yield lock_path(Path(db))
+        finally:  # no stale holder for the next one to read while it takes the lock
+            handle.seek(0)
+            handle.truncate()
     finally:
         handle.close()

@@ -79,3 +79,21 @@ def test_crawl_state_only_narrows_work_for_known_pages(tmp_path: Path) -> None:
     assert (skip, listings) == (["http://h:1/old/"], ["http://h:1/"])  # /lost/ is not in the warehouse
     (tmp_path / "resonanz-pages.json").write_text("{broken")
     assert CrawlState.load(tmp_path).pages == {}
+
+
+def test_old_crawl_folders_are_pruned_and_recent_ones_kept(tmp_path) -> None:
+    import os
+    import time
+
+    from crawlers.crawl import prune_crawl_folders
+
+    old, recent, other = tmp_path / "crawl-old", tmp_path / "crawl-recent", tmp_path / "notes"
+    for folder in (old, recent, other):
+        folder.mkdir()
+        (folder / "crawl.log").write_text("log", encoding="utf-8")
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    os.utime(other, (eight_days_ago, eight_days_ago))
+    assert prune_crawl_folders(tmp_path, keep_days=7) == [old]
+    assert not old.exists() and recent.exists() and other.exists()
+    assert prune_crawl_folders(tmp_path / "missing") == []
