@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import threading
@@ -61,7 +62,9 @@ def set_precision(precision: str) -> None:
     _precision = precision
 
 
+@functools.cache
 def _cpu_has_bf16() -> bool:
+    """Read once per process: model lookups (hf.cached keys) resolve the precision on every batch."""
     try:
         flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
     except OSError:

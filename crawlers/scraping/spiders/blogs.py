@@ -26,7 +26,7 @@ from ...dates import parse_any, parse_iso
 from ...feedparse import entry_link, entry_published, parse_feed
 from ...urls import Scope, netloc_of, normalize_url
 from ..items import CrawlError, PageSeen
-from ..scan import PageJob, run_scan, set_sites
+from ..scan import PageJob, run_scan  # the runner gives scan the sites (set_sites) before forking
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,6 @@ class BlogSpider(scrapy.Spider):
         super().__init__(**kwargs)
         data = json.loads(Path(spec).read_text(encoding="utf-8"))
         self.sites = {s["source_id"]: Site.from_json(s) for s in data["sites"]}
-        set_sites(data["sites"])  # for page work in this process (the runner gives it to worker processes)
         self.stats_path = Path(data["stats_path"])
         self.revisit_before = parse_iso(data.get("revisit_before"))
         self.crawl_delays: dict[str, float] = {}
