@@ -13,10 +13,17 @@ st.set_page_config(page_title="Resonanz", page_icon="📡", layout="wide")
 
 PAGES = {
     "Insights": [
-        st.Page(overview.render, title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page(
+            overview.render, title="Overview", icon=":material/dashboard:", url_path="overview", default=True
+        ),
         st.Page(crowd.render, title="Crowdsourced topics", icon=":material/trending_up:", url_path="crowd"),
         st.Page(feedback.render, title="Own-blog feedback", icon=":material/forum:", url_path="feedback"),
-        st.Page(questions.render, title="Reader questions", icon=":material/contact_support:", url_path="questions"),
+        st.Page(
+            questions.render,
+            title="Reader questions",
+            icon=":material/contact_support:",
+            url_path="questions",
+        ),
         st.Page(sources.render, title="Bloggers & sources", icon=":material/groups:", url_path="sources"),
     ],
     "Act": [
@@ -26,8 +33,10 @@ PAGES = {
     ],
     "Operations": [st.Page(runs.render, title="Runs", icon=":material/history:", url_path="runs")],
 }
-NOT_BUILT = ("The app's aggregates are not built yet: run `resonanz run`, or `resonanz refresh` after a run "
-             "made with an older version.")
+NOT_BUILT = (
+    "The app's aggregates are not built yet: run `resonanz run`, or `resonanz refresh` after a run "
+    "made with an older version."
+)
 
 
 def main() -> None:

@@ -17,9 +17,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 QUIET_ENV = {
-    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
 
@@ -48,8 +52,12 @@ def machine() -> dict[str, Any]:
         memory = f"{psutil.virtual_memory().total / 2**30:.0f} GiB"
     except ImportError:  # pragma: no cover - psutil is a dependency
         memory = "?"
-    return {"cpus": os.cpu_count(), "memory": memory, "python": platform.python_version(),
-            "platform": platform.platform(terse=True)}
+    return {
+        "cpus": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }
 
 
 def _spin(seconds: float, results: Any) -> None:
@@ -69,7 +77,10 @@ def available_cores(seconds: float = 1.0) -> float:
 
     cores = os.cpu_count() or 1
     results = multiprocessing.get_context("fork").SimpleQueue()
-    workers = [multiprocessing.get_context("fork").Process(target=_spin, args=(seconds, results)) for _ in range(cores)]
+    workers = [
+        multiprocessing.get_context("fork").Process(target=_spin, args=(seconds, results))
+        for _ in range(cores)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -91,8 +102,17 @@ def save_result(name: str, result: dict[str, Any]) -> Path:
     return path
 
 
-def run_child(args: list[str], timeout: float, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_child(
+    args: list[str], timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """`python <args>` from the repository root with the bench environment; output captured."""
     environment = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -29,13 +29,21 @@ TARGET = 0.7
 
 def bench_settings(workers: int | None, concurrency: int, per_domain: int) -> CrawlSettings:
     """Politeness off for a local bench: no AutoThrottle, no delay."""
-    return CrawlSettings(autothrottle=False, download_delay=0.0, concurrency=concurrency,
-                         concurrency_per_domain=per_domain, extract_workers=workers, timeout_s=60)
+    return CrawlSettings(
+        autothrottle=False,
+        download_delay=0.0,
+        concurrency=concurrency,
+        concurrency_per_domain=per_domain,
+        extract_workers=workers,
+        timeout_s=60,
+    )
 
 
 def site_specs(served: Served) -> list[SiteSpec]:
-    return [SiteSpec(source_id=slug, start_urls=[base + "/"], max_pages=100_000, max_depth=4)
-            for slug, base in zip(served.web.slugs, served.base_urls, strict=True)]
+    return [
+        SiteSpec(source_id=slug, start_urls=[base + "/"], max_pages=100_000, max_depth=4)
+        for slug, base in zip(served.web.slugs, served.base_urls, strict=True)
+    ]
 
 
 def extraction_loop(web: Web) -> tuple[int, float, float]:
@@ -45,17 +53,21 @@ def extraction_loop(web: Web) -> tuple[int, float, float]:
         site = web.pages[k]
         pages += [(web.base_url(k) + path, site[path]) for path in paths if path in site]
     started, cpu = time.perf_counter(), time.process_time()
-    found = sum(bool(extract_page(body, url, content_type=kind, listed="sitemap").text)
-                for url, (kind, _, body) in pages)
+    found = sum(
+        bool(extract_page(body, url, content_type=kind, listed="sitemap").text)
+        for url, (kind, _, body) in pages
+    )
     return found, time.perf_counter() - started, time.process_time() - cpu
 
 
-def crawl(served: Served, work_dir: Path, settings: CrawlSettings, known: set[str] | None = None
-          ) -> tuple[list[FetchOutcome], float, float]:
+def crawl(
+    served: Served, work_dir: Path, settings: CrawlSettings, known: set[str] | None = None
+) -> tuple[list[FetchOutcome], float, float]:
     """One crawl of the whole web; (outcomes, seconds, CPU seconds of the crawl process and its workers)."""
     started, before = time.perf_counter(), _children_cpu()
-    outcomes = crawl_sites(site_specs(served), work_dir=work_dir, known_urls=known or set(), settings=settings,
-                           timeout_s=1800)
+    outcomes = crawl_sites(
+        site_specs(served), work_dir=work_dir, known_urls=known or set(), settings=settings, timeout_s=1800
+    )
     return outcomes, time.perf_counter() - started, _children_cpu() - before
 
 
@@ -81,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=None, help="extraction processes (default: one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="extraction processes (default: one per core)"
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--per-domain", type=int, default=4)
     args = parser.parse_args(argv)
@@ -101,24 +115,47 @@ def main(argv: list[str] | None = None) -> int:
     extracted = loops[0][0]
     loop_s, loop_cpu = sum(x[1] for x in loops) / 2, sum(x[2] for x in loops) / 2
     loop_rate = extracted / loop_s
-    print(f"extraction alone: {extracted} article pages in {loops[0][1]:.1f} s before and {loops[1][1]:.1f} s after "
-          f"the crawl = {loop_rate:.1f} pages/s")
+    print(
+        f"extraction alone: {extracted} article pages in {loops[0][1]:.1f} s before and {loops[1][1]:.1f} s after "
+        f"the crawl = {loop_rate:.1f} pages/s"
+    )
     cores = min(cores_before, available_cores())
-    print(f"cores available to this run (of {os.cpu_count()}): {cores:.2f} before/after the crawl; CPU per "
-          f"article page: crawl {crawl_cpu / totals['articles'] * 1000:.1f} ms (all processes), extraction alone "
-          f"{loop_cpu / extracted * 1000:.1f} ms")
+    print(
+        f"cores available to this run (of {os.cpu_count()}): {cores:.2f} before/after the crawl; CPU per "
+        f"article page: crawl {crawl_cpu / totals['articles'] * 1000:.1f} ms (all processes), extraction alone "
+        f"{loop_cpu / extracted * 1000:.1f} ms"
+    )
     crawl_rate = totals["articles"] / crawl_s
     ratio = crawl_rate / loop_rate
-    print(f"crawl + extraction: {totals['articles']} article pages ({totals['pages']} pages, "
-          f"{server['requests']} requests) in {crawl_s:.1f} s = {crawl_rate:.1f} pages/s; {totals}")
-    save_result("crawl", {"pages": args.pages, "settings": {"workers": args.workers, "concurrency": args.concurrency,
-                                                            "per_domain": args.per_domain},
-                          "extract_alone_s": round(loop_s, 2), "extract_alone_pages_per_s": round(loop_rate, 1),
-                          "crawl_s": round(crawl_s, 2), "crawl_pages_per_s": round(crawl_rate, 1),
-                          "extract_alone_cpu_s": round(loop_cpu, 2), "crawl_cpu_s": round(crawl_cpu, 2),
-                          "ratio": round(ratio, 3), "totals": totals, "server": server, "cores_available": cores})
-    print(f"crawl: {crawl_rate:.1f} pages/s vs extraction alone {loop_rate:.1f} pages/s = {ratio:.2f} "
-          f"({verdict(ratio, TARGET, at_most=False)})")
+    print(
+        f"crawl + extraction: {totals['articles']} article pages ({totals['pages']} pages, "
+        f"{server['requests']} requests) in {crawl_s:.1f} s = {crawl_rate:.1f} pages/s; {totals}"
+    )
+    save_result(
+        "crawl",
+        {
+            "pages": args.pages,
+            "settings": {
+                "workers": args.workers,
+                "concurrency": args.concurrency,
+                "per_domain": args.per_domain,
+            },
+            "extract_alone_s": round(loop_s, 2),
+            "extract_alone_pages_per_s": round(loop_rate, 1),
+            "crawl_s": round(crawl_s, 2),
+            "crawl_pages_per_s": round(crawl_rate, 1),
+            "extract_alone_cpu_s": round(loop_cpu, 2),
+            "crawl_cpu_s": round(crawl_cpu, 2),
+            "ratio": round(ratio, 3),
+            "totals": totals,
+            "server": server,
+            "cores_available": cores,
+        },
+    )
+    print(
+        f"crawl: {crawl_rate:.1f} pages/s vs extraction alone {loop_rate:.1f} pages/s = {ratio:.2f} "
+        f"({verdict(ratio, TARGET, at_most=False)})"
+    )
     return 0
 
 

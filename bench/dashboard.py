@@ -62,14 +62,19 @@ QUERIES: tuple[PageQuery, ...] = (
     PageQuery("sources", "source_posts", lambda db, c: insights.source_posts(db, c["source_id"])),
     PageQuery("sources", "post_comments", lambda db, c: insights.post_comments(db, c["post_doc"])),
     PageQuery("plan", "list_entries", lambda db, c: editorial.list_entries(db)),
-    PageQuery("digest", "build_digest", lambda db, c: build_digest(
-        db, c["person"], DigestSettings(), AlertSettings(), c["today"])),
+    PageQuery(
+        "digest",
+        "build_digest",
+        lambda db, c: build_digest(db, c["person"], DigestSettings(), AlertSettings(), c["today"]),
+    ),
     PageQuery("alerts", "detect_alerts", lambda db, c: detect_alerts(db, AlertSettings(), c["today"])),
     PageQuery("runs", "runs_history", lambda db, c: health.runs_history(db, 50)),
     PageQuery("runs", "failing_sources", lambda db, c: health.failing_sources(db, 3)),
     PageQuery("runs", "run_sources", lambda db, c: health.run_sources(db, c["run_id"])),
     PageQuery("(none)", "queries.overview_kpis", lambda db, c: queries.overview_kpis(db), on_page=False),
-    PageQuery("(none)", "queries.latest_documents", lambda db, c: queries.latest_documents(db), on_page=False),
+    PageQuery(
+        "(none)", "queries.latest_documents", lambda db, c: queries.latest_documents(db), on_page=False
+    ),
     PageQuery("(none)", "queries.source_health", lambda db, c: queries.source_health(db), on_page=False),
 )
 
@@ -80,9 +85,13 @@ def context(db: Path, today: date) -> dict[str, Any]:
     stakeholder = example_settings()["stakeholders"][1]
     return {
         "today": today,
-        "topic": first("SELECT topic FROM agg_daily WHERE topic <> '' GROUP BY 1 ORDER BY sum(n) DESC LIMIT 1"),
+        "topic": first(
+            "SELECT topic FROM agg_daily WHERE topic <> '' GROUP BY 1 ORDER BY sum(n) DESC LIMIT 1"
+        ),
         "topic_id": first("SELECT topic_id FROM agg_crowd_topics ORDER BY rank LIMIT 1"),
-        "source_id": first("SELECT source_id FROM agg_bloggers WHERE author IS NULL ORDER BY posts DESC LIMIT 1"),
+        "source_id": first(
+            "SELECT source_id FROM agg_bloggers WHERE author IS NULL ORDER BY posts DESC LIMIT 1"
+        ),
         "post_doc": first("SELECT doc_id FROM agg_source_posts ORDER BY comments DESC, rank LIMIT 1"),
         "own_doc": first("SELECT doc_id FROM agg_own_posts ORDER BY comments DESC LIMIT 1"),
         "run_id": first("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1"),
@@ -140,19 +149,39 @@ def main(argv: list[str] | None = None) -> int:
         p50 = {n: percentile(times[q.name][n], 50) * 1000 for n in dbs}
         p95 = {n: percentile(times[q.name][n], 95) * 1000 for n in dbs}
         ratio = p95[large] / p95[small]
-        rows.append({"page": q.page, "query": q.name, "on_page": q.on_page, "ratio": round(ratio, 2),
-                     **{f"p50_{n}": round(p50[n], 2) for n in dbs}, **{f"p95_{n}": round(p95[n], 2) for n in dbs}})
+        rows.append(
+            {
+                "page": q.page,
+                "query": q.name,
+                "on_page": q.on_page,
+                "ratio": round(ratio, 2),
+                **{f"p50_{n}": round(p50[n], 2) for n in dbs},
+                **{f"p95_{n}": round(p95[n], 2) for n in dbs},
+            }
+        )
         cells = " ".join(f"{p50[n]:>11.1f} / {p95[n]:>10.1f}" for n in dbs)
         print(f"{q.page:10} {q.name:26} {cells}   {ratio:5.2f}{'' if q.on_page else '  (no page)'}")
     page_rows = [r for r in rows if r["on_page"]]
     worst = max(page_rows, key=lambda r: r["ratio"])
     slowest = max(page_rows, key=lambda r: r[f"p95_{large}"])
-    save_result("dashboard", {"sizes": [small, large], "reps": args.reps, "prepare": prep, "queries": rows,
-                              "worst_ratio": worst["ratio"], "worst_query": worst["query"],
-                              "slowest_p95_ms": slowest[f"p95_{large}"], "slowest_query": slowest["query"]})
+    save_result(
+        "dashboard",
+        {
+            "sizes": [small, large],
+            "reps": args.reps,
+            "prepare": prep,
+            "queries": rows,
+            "worst_ratio": worst["ratio"],
+            "worst_query": worst["query"],
+            "slowest_p95_ms": slowest[f"p95_{large}"],
+            "slowest_query": slowest["query"],
+        },
+    )
     print(f"slowest page query at {large:,}: {slowest['query']} p95 {slowest[f'p95_{large}']:.0f} ms")
-    print(f"dashboard: worst p95 scaling {large:,}/{small:,} = {worst['ratio']:.2f} ({worst['query']}; "
-          f"{verdict(worst['ratio'], TARGET, at_most=True)})")
+    print(
+        f"dashboard: worst p95 scaling {large:,}/{small:,} = {worst['ratio']:.2f} ({worst['query']}; "
+        f"{verdict(worst['ratio'], TARGET, at_most=True)})"
+    )
     return 0
 
 

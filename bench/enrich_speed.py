@@ -68,13 +68,18 @@ def main() -> int:
     parser.add_argument("--model", default=None)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=256)
-    parser.add_argument("--precision", default="auto", choices=PRECISIONS, help="models.precision of the stage")
+    parser.add_argument(
+        "--precision", default="auto", choices=PRECISIONS, help="models.precision of the stage"
+    )
     args = parser.parse_args()
     model_id = args.model or default_model()
     texts, source = bench_texts(args.n)
     docs = [DocText(str(i), t, kind="comment") for i, t in enumerate(texts)]
     spec = ModelSpec(
-        sentiment=model_id, device=args.device, batch_size=args.batch_size, max_length=args.max_length,
+        sentiment=model_id,
+        device=args.device,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
         precision=args.precision,
     )
     models = load_models(spec)
@@ -92,12 +97,19 @@ def main() -> int:
     # the stage's batches of every page, tokenised up front: the pure forward pass times the model alone
     page_batches = {
         id(page_texts): list(
-            length_sorted_batches(classifier.tokenizer, page_texts, args.batch_size, args.max_length, classifier.device)
+            length_sorted_batches(
+                classifier.tokenizer, page_texts, args.batch_size, args.max_length, classifier.device
+            )
         )
         for _, page_texts in pages
     }
-    same_precision = autocast(classifier.device, classifier.precision)  # the forward pass runs as the stage does
-    with torch.inference_mode(), same_precision:  # warm-up over every batch shape (CPU kernels are built per shape)
+    same_precision = autocast(
+        classifier.device, classifier.precision
+    )  # the forward pass runs as the stage does
+    with (
+        torch.inference_mode(),
+        same_precision,
+    ):  # warm-up over every batch shape (CPU kernels are built per shape)
         for batches in page_batches.values():
             for batch in batches:
                 classifier.model(**batch.inputs)
@@ -134,7 +146,9 @@ def main() -> int:
             sync()
             seconds[name] += time.perf_counter() - started
             n_out += done if name == "stage" else 0
-    stage, forward, naive, naive_same_length = (seconds[k] for k in ("stage", "forward", "naive", "naive_same"))
+    stage, forward, naive, naive_same_length = (
+        seconds[k] for k in ("stage", "forward", "naive", "naive_same")
+    )
 
     report = {
         "texts": n_out,
@@ -152,12 +166,16 @@ def main() -> int:
         "forward_over_stage": round(forward / stage, 3),
     }
     print(json.dumps(report, indent=2))
-    print(f"stage {n_out / stage:.1f} docs/s at {classifier.precision}; pure forward / stage = {forward / stage:.2f} (target ≥ 0.85)")
+    print(
+        f"stage {n_out / stage:.1f} docs/s at {classifier.precision}; pure forward / stage = {forward / stage:.2f} (target ≥ 0.85)"
+    )
     print(f"batching and precision alone (same truncation in both): {naive_same_length / stage:.2f}x")
     speedup, overhead = naive / stage, forward / stage
     met = "met" if speedup >= 3 and overhead >= 0.85 else "NOT met"
-    print(f"enrich_speed: stage vs naive per-text pipeline {speedup:.2f}x (target ≥ 3x), pure forward / stage "
-          f"{overhead:.2f} (target ≥ 0.85): {met}")
+    print(
+        f"enrich_speed: stage vs naive per-text pipeline {speedup:.2f}x (target ≥ 3x), pure forward / stage "
+        f"{overhead:.2f} (target ≥ 0.85): {met}"
+    )
     return 0
 
 

@@ -60,8 +60,11 @@ def prefect_api(mode: str, home: Path) -> Iterator[dict[str, str]]:
 def pipeline_run(config: Path, db: Path, env: dict[str, str]) -> tuple[dict[str, Any], float]:
     """`resonanz run --json` in a child process; (summary, wall seconds)."""
     started = time.perf_counter()
-    result = run_child(["-m", "resonanz.cli", "run", "--config", str(config), "--db", str(db), "--json", "-q"],
-                       timeout=1800, env=env)
+    result = run_child(
+        ["-m", "resonanz.cli", "run", "--config", str(config), "--db", str(db), "--json", "-q"],
+        timeout=1800,
+        env=env,
+    )
     seconds = time.perf_counter() - started
     match = re.search(r"^\{.*\}\s*$", result.stdout, re.S | re.M)
     if result.returncode not in (0, 1) or not match:
@@ -75,10 +78,14 @@ def describe(summary: dict[str, Any], seconds: float, requests: Counter, crawled
     statuses = Counter(f"{'crawl' if s['source_id'] in crawled else 'feed'}:{s['status']}" for s in sources)
     enrich = summary.get("enrich") or {}
     return {
-        "wall_s": round(seconds, 2), "status": summary.get("status"), "stages": summary.get("stages"),
-        "documents": summary.get("documents"), "statuses": dict(statuses),
+        "wall_s": round(seconds, 2),
+        "status": summary.get("status"),
+        "stages": summary.get("stages"),
+        "documents": summary.get("documents"),
+        "statuses": dict(statuses),
         "crawl_elapsed_s": max((s["elapsed_s"] for s in sources if s["source_id"] in crawled), default=0),
-        "enriched": enrich.get("enriched"), "enrich_s": enrich.get("seconds"),
+        "enriched": enrich.get("enriched"),
+        "enrich_s": enrich.get("seconds"),
         "requests": dict(requests),
     }
 
@@ -96,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     anchor = date.today()
     config, db = folder / "resonanz.toml", folder / "resonanz.duckdb"
     runs = []
-    with DemoWeb(anchor=anchor, base_port=0) as web, prefect_api(args.prefect, out_dir("prefect-home")) as env:
+    with (
+        DemoWeb(anchor=anchor, base_port=0) as web,
+        prefect_api(args.prefect, out_dir("prefect-home")) as env,
+    ):
         config.write_text(demo_config_text(web.sites), encoding="utf-8")  # the web's free ports
         crawled = {site.id for site in load_config(config).sites}
         for number in range(args.runs):
@@ -107,10 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:
         shutil.rmtree(folder / ".resonanz", ignore_errors=True)
     ratio = runs[1]["wall_s"] / runs[0]["wall_s"]
-    save_result("incremental", {"prefect": args.prefect, "runs": runs, "ratio": round(ratio, 3),
-                                "anchor": anchor.isoformat()})
-    print(f"incremental ({args.prefect} Prefect): no-op run {runs[1]['wall_s']:.1f} s vs full run "
-          f"{runs[0]['wall_s']:.1f} s = {ratio:.2f} ({verdict(ratio, TARGET, at_most=True)})")
+    save_result(
+        "incremental",
+        {"prefect": args.prefect, "runs": runs, "ratio": round(ratio, 3), "anchor": anchor.isoformat()},
+    )
+    print(
+        f"incremental ({args.prefect} Prefect): no-op run {runs[1]['wall_s']:.1f} s vs full run "
+        f"{runs[0]['wall_s']:.1f} s = {ratio:.2f} ({verdict(ratio, TARGET, at_most=True)})"
+    )
     return 0
 
 

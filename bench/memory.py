@@ -42,12 +42,21 @@ def child(db: Path, device: str, page_size: int) -> dict:
     spec = ModelSpec.from_config({**settings["models"], "device": device})
     company = settings["company"]
     started = time.perf_counter()
-    summary = run_enrichment(db, spec, taxonomy_from_config(settings["topics"]),
-                             company_terms=[company["name"], *company["brand_keywords"]], page_size=page_size,
-                             progress=lambda *_: None)
-    return {"seconds": round(time.perf_counter() - started, 1), "enriched": summary.enriched,
-            "emerging_topics": summary.emerging_topics, "question_groups": summary.question_groups,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    summary = run_enrichment(
+        db,
+        spec,
+        taxonomy_from_config(settings["topics"]),
+        company_terms=[company["name"], *company["brand_keywords"]],
+        page_size=page_size,
+        progress=lambda *_: None,
+    )
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "enriched": summary.enriched,
+        "emerging_topics": summary.emerging_topics,
+        "question_groups": summary.question_groups,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,21 +74,45 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         db = prepare(n, args.seed)
         started = time.perf_counter()
-        done = run_child(["-m", "bench.memory", "--child", str(db), "--device", args.device,
-                          "--page-size", str(args.page_size)], timeout=6 * 3600)
+        done = run_child(
+            [
+                "-m",
+                "bench.memory",
+                "--child",
+                str(db),
+                "--device",
+                args.device,
+                "--page-size",
+                str(args.page_size),
+            ],
+            timeout=6 * 3600,
+        )
         if done.returncode != 0:
             print(done.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"enrichment of {n} documents failed (exit {done.returncode})")
-        results[n] = {**json.loads(done.stdout.strip().splitlines()[-1]), "wall_s": round(time.perf_counter() - started, 1)}
+        results[n] = {
+            **json.loads(done.stdout.strip().splitlines()[-1]),
+            "wall_s": round(time.perf_counter() - started, 1),
+        }
         rate = n / results[n]["seconds"]
         print(f"{n:>7,} documents: {json.dumps(results[n])} ({rate:.1f} docs/s)", flush=True)
     small, large = args.sizes
     ratio = results[large]["peak_rss_mb"] / results[small]["peak_rss_mb"]
-    save_result("memory", {"sizes": args.sizes, "device": args.device, "page_size": args.page_size, "runs": results,
-                           "ratio": round(ratio, 3)})
-    print(f"memory: peak RSS {results[large]['peak_rss_mb']:.0f} MB at {large:,} vs "
-          f"{results[small]['peak_rss_mb']:.0f} MB at {small:,} documents = {ratio:.2f} "
-          f"({verdict(ratio, TARGET, at_most=True)})")
+    save_result(
+        "memory",
+        {
+            "sizes": args.sizes,
+            "device": args.device,
+            "page_size": args.page_size,
+            "runs": results,
+            "ratio": round(ratio, 3),
+        },
+    )
+    print(
+        f"memory: peak RSS {results[large]['peak_rss_mb']:.0f} MB at {large:,} vs "
+        f"{results[small]['peak_rss_mb']:.0f} MB at {small:,} documents = {ratio:.2f} "
+        f"({verdict(ratio, TARGET, at_most=True)})"
+    )
     return 0
 
 

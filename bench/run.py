@@ -33,12 +33,21 @@ class Bench:
 
 
 SUITE = (
-    Bench("dashboard", ("-m", "bench.dashboard"), ("--sizes", "10000", "100000", "--reps", "5"),
-          ("--sizes", "100000", "1000000", "--reps", "20")),
+    Bench(
+        "dashboard",
+        ("-m", "bench.dashboard"),
+        ("--sizes", "10000", "100000", "--reps", "5"),
+        ("--sizes", "100000", "1000000", "--reps", "20"),
+    ),
     Bench("crawl", ("-m", "bench.crawl"), ("--pages", "2000"), ("--pages", "5000")),
     Bench("incremental", ("-m", "bench.incremental"), ()),
-    Bench("memory", ("-m", "bench.memory"), ("--sizes", "100", "1000", "--page-size", "100"),
-          ("--sizes", "5000", "50000"), gpu=True),
+    Bench(
+        "memory",
+        ("-m", "bench.memory"),
+        ("--sizes", "100", "1000", "--page-size", "100"),
+        ("--sizes", "5000", "50000"),
+        gpu=True,
+    ),
     Bench("enrich_speed", ("bench/enrich_speed.py",), ("--n", "400"), (), gpu=True),
 )
 
@@ -51,8 +60,14 @@ def run_bench(bench: Bench, quick: bool, device: str | None) -> dict:
     print(f"\n=== {bench.name}: python {' '.join(args)}", flush=True)
     started = time.perf_counter()
     env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = []
     for line in process.stdout or ():
         print(line, end="", flush=True)
@@ -60,21 +75,30 @@ def run_bench(bench: Bench, quick: bool, device: str | None) -> dict:
             lines.append(line.rstrip())
     process.wait()
     result_file = OUT / f"{bench.name}.json"
-    return {"name": bench.name, "command": f"python {' '.join(args)}", "exit": process.returncode,
-            "seconds": round(time.perf_counter() - started, 1), "figure": lines[-1] if lines else "",
-            "result": json.loads(result_file.read_text()) if result_file.exists() else None}
+    return {
+        "name": bench.name,
+        "command": f"python {' '.join(args)}",
+        "exit": process.returncode,
+        "seconds": round(time.perf_counter() - started, 1),
+        "figure": lines[-1] if lines else "",
+        "result": json.loads(result_file.read_text()) if result_file.exists() else None,
+    }
 
 
 def markdown(mode: str, runs: list[dict], cores: tuple[float, float], command: str) -> str:
     """The RESULTS.md block of one mode."""
     info = machine()
     rows = "\n".join(
-        f"| {r['name']} | {_verdict(r)} | {r['figure'].replace('|', '/')} | {r['seconds']:.0f} s |" for r in runs)
+        f"| {r['name']} | {_verdict(r)} | {r['figure'].replace('|', '/')} | {r['seconds']:.0f} s |"
+        for r in runs
+    )
     return (
         f"Measured {time.strftime('%Y-%m-%d %H:%M')} with `{command}` on {info['cpus']} CPUs, {info['memory']}, "
         f"Python {info['python']}, {info['platform']}; cores actually available at start/end: "
         f"{cores[0]:.2f} / {cores[1]:.2f}.\n\n"
-        "| bench | target | figure (the script's last line) | time |\n| --- | --- | --- | --- |\n" + rows + "\n"
+        "| bench | target | figure (the script's last line) | time |\n| --- | --- | --- | --- |\n"
+        + rows
+        + "\n"
     )
 
 
@@ -110,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = [run_bench(b, args.quick, args.device) for b in SUITE if not args.only or b.name in args.only]
     after = available_cores()
     command = "python -m bench.run" + " ".join(["", *(argv if argv is not None else sys.argv[1:])])
-    print(f"\n=== summary ({mode}, {time.perf_counter() - started:.0f} s; cores available {before:.2f} / {after:.2f})")
+    print(
+        f"\n=== summary ({mode}, {time.perf_counter() - started:.0f} s; cores available {before:.2f} / {after:.2f})"
+    )
     for run in runs:
         print(f"{run['name']:13} {_verdict(run):8} {run['figure']}")
     (OUT / f"summary-{mode}.json").write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")

@@ -64,8 +64,10 @@ class Web:
         def swap(match: re.Match[bytes]) -> bytes:
             return b"127.0.0.1:" + real.get(int(match.group(1)), match.group(1))
 
-        pages = [{path: (kind, modified, _PORT.sub(swap, body)) for path, (kind, modified, body) in site.items()}
-                 for site in self.pages]
+        pages = [
+            {path: (kind, modified, _PORT.sub(swap, body)) for path, (kind, modified, body) in site.items()}
+            for site in self.pages
+        ]
         return Web(self.slugs, pages, self.articles, list(ports))
 
 
@@ -129,7 +131,11 @@ class _Origin:
             etag = '"' + hashlib.md5(body).hexdigest() + '"'
             common = f"ETag: {etag}\r\nLast-Modified: {modified}\r\nCache-Control: no-cache\r\n"
             full = f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n{common}\r\n"
-            self.responses[path] = (etag.encode(), full.encode() + body, f"HTTP/1.1 304 Not Modified\r\n{common}\r\n".encode())
+            self.responses[path] = (
+                etag.encode(),
+                full.encode() + body,
+                f"HTTP/1.1 304 Not Modified\r\n{common}\r\n".encode(),
+            )
 
     def answer(self, head: bytes) -> bytes:
         lines = head.split(b"\r\n")
@@ -138,11 +144,16 @@ class _Origin:
         self.stats["requests"] += 1
         if path == "/__stats__":
             body = json.dumps(self.stats).encode()
-            return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+                len(body),
+                body,
+            )
         found = self.responses.get(path)
         if found is None:
             self.stats["not_found"] += 1
-            return b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nnot found\n"
+            return (
+                b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nnot found\n"
+            )
         etag, full, not_modified = found
         for line in lines[1:]:
             if line[:14].lower() == b"if-none-match:" and etag in line:
@@ -176,8 +187,10 @@ async def _serve(path: Path, max_seconds: float) -> None:
     ports = [sock.getsockname()[1] for sock in sockets]
     web = web.with_ports(ports)
     stats = {"requests": 0, "ok": 0, "not_modified": 0, "not_found": 0}
-    servers = [await asyncio.start_server(_Origin(pages, stats).handle, sock=sock)
-               for pages, sock in zip(web.pages, sockets, strict=True)]
+    servers = [
+        await asyncio.start_server(_Origin(pages, stats).handle, sock=sock)
+        for pages, sock in zip(web.pages, sockets, strict=True)
+    ]
     print(json.dumps({"ports": ports}), flush=True)
     parent, deadline = os.getppid(), time.monotonic() + max_seconds
     while os.getppid() == parent and time.monotonic() < deadline:  # stop with the parent, or at the limit
@@ -205,8 +218,13 @@ class Served:
 def serve_web(path: Path, max_seconds: float = 3600) -> Iterator[Served]:
     """Start the static server in a child process (it stops with us, or after `max_seconds`)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "bench.staticweb", "serve", str(path), str(max_seconds)],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.staticweb", "serve", str(path), str(max_seconds)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline() if process.stdout else ""
         if not line:

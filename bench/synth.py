@@ -30,8 +30,19 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SynthSpec", "SynthSummary", "fill_warehouse"]
 COUNTED = (
-    "sources", "documents", "doc_language", "doc_sentiment", "doc_topics", "doc_questions", "nlp_status",
-    "emerging_topics", "emerging_topic_docs", "question_groups", "question_group_members", "runs", "fetch_log",
+    "sources",
+    "documents",
+    "doc_language",
+    "doc_sentiment",
+    "doc_topics",
+    "doc_questions",
+    "nlp_status",
+    "emerging_topics",
+    "emerging_topic_docs",
+    "question_groups",
+    "question_group_members",
+    "runs",
+    "fetch_log",
     "editorial_plan",
 )
 
@@ -77,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-enrichment", action="store_true", help="documents only (nothing enriched)")
     args = parser.parse_args(argv)
-    spec = SynthSpec(args.n_docs, seed=args.seed, with_enrichment=not args.no_enrichment,
-                     refresh=not args.no_enrichment)
+    spec = SynthSpec(
+        args.n_docs, seed=args.seed, with_enrichment=not args.no_enrichment, refresh=not args.no_enrichment
+    )
     summary = fill_warehouse(args.db, spec)
     print(summary.rows)
     print(f"{args.n_docs} synthetic documents in {sum(summary.seconds.values()):.1f} s {summary.seconds}")

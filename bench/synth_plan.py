@@ -36,7 +36,9 @@ LANGS = ("de", "en")
 
 def example_settings() -> dict:
     """The example config (taxonomy, brand keywords): what the app is shown with."""
-    return tomllib.loads(resources.files("resonanz").joinpath("example-config.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(
+        resources.files("resonanz").joinpath("example-config.toml").read_text(encoding="utf-8")
+    )
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,9 @@ def build_pool(anchor: date, min_paragraphs: int = 4, max_paragraphs: int = 12) 
         post_range=post_range,
         comment_range=comment_range,
         questions=frame,
-        titles=pd.DataFrame({"idx": np.arange(len(titles)), "lang": [t[0] for t in titles],
-                             "title": [t[1] for t in titles]}),
+        titles=pd.DataFrame(
+            {"idx": np.arange(len(titles)), "lang": [t[0] for t in titles], "title": [t[1] for t in titles]}
+        ),
         people=pd.DataFrame({"idx": np.arange(len(content.people)), "name": content.people}),
         keywords=sorted({w for lang in LANGS for w in content.tags.get(lang, [])}),
     )
@@ -139,14 +142,21 @@ def _plan_sources(spec: SynthSpec, rng: np.random.Generator, n_topics: int) -> p
     failing = rng.random(n) < 0.04
     failing[0] = False
     fav = rng.integers(0, n_topics, size=(n, 2))
-    return pd.DataFrame({
-        "idx": np.arange(n), "source_id": ids, "name": ["Kontor Blog"] + [f"Blog {k}" for k in range(1, n)],
-        "kind": ["own_blog"] + ["feed" if k % 3 else "site" for k in range(1, n)],
-        "host": ["blog.kontor.example"] + [f"blog-{k:04d}.example" for k in range(1, n)],
-        "own": np.arange(n) == 0, "lang": np.where(rng.random(n) < 0.6, 0, 1).astype(np.int8),
-        "failures": np.where(failing, rng.integers(1, 7, size=n), 0), "fav1": fav[:, 0], "fav2": fav[:, 1],
-        "authors": rng.integers(1, 5, size=n),
-    })
+    return pd.DataFrame(
+        {
+            "idx": np.arange(n),
+            "source_id": ids,
+            "name": ["Kontor Blog"] + [f"Blog {k}" for k in range(1, n)],
+            "kind": ["own_blog"] + ["feed" if k % 3 else "site" for k in range(1, n)],
+            "host": ["blog.kontor.example"] + [f"blog-{k:04d}.example" for k in range(1, n)],
+            "own": np.arange(n) == 0,
+            "lang": np.where(rng.random(n) < 0.6, 0, 1).astype(np.int8),
+            "failures": np.where(failing, rng.integers(1, 7, size=n), 0),
+            "fav1": fav[:, 0],
+            "fav2": fav[:, 1],
+            "authors": rng.integers(1, 5, size=n),
+        }
+    )
 
 
 def _plan_emerging(spec: SynthSpec, rng: np.random.Generator, pool: Pool) -> pd.DataFrame:
@@ -156,11 +166,17 @@ def _plan_emerging(spec: SynthSpec, rng: np.random.Generator, pool: Pool) -> pd.
     length = pd.to_timedelta(rng.uniform(5, 40, size=n), unit="D").to_numpy()
     words = rng.choice(len(pool.keywords), size=(n, 8))
     keywords = [[pool.keywords[w] for w in row] for row in words]
-    return pd.DataFrame({
-        "k": np.arange(n), "topic_id": [f"et-synth{k:05d}" for k in range(n)],
-        "label": [" · ".join(k[:3]) for k in keywords], "keywords": keywords,
-        "start": start, "stop": np.minimum(start + length, end), "weight": 1 / np.arange(1, n + 1) ** 0.9,
-    })
+    return pd.DataFrame(
+        {
+            "k": np.arange(n),
+            "topic_id": [f"et-synth{k:05d}" for k in range(n)],
+            "label": [" · ".join(k[:3]) for k in keywords],
+            "keywords": keywords,
+            "start": start,
+            "stop": np.minimum(start + length, end),
+            "weight": 1 / np.arange(1, n + 1) ** 0.9,
+        }
+    )
 
 
 def _sentiment(rng: np.random.Generator, n: int, probs: tuple[float, float, float]) -> np.ndarray:
@@ -180,8 +196,9 @@ def plan_corpus(spec: SynthSpec) -> Corpus:
     n_posts = max(OWN_POSTS * 2, round(spec.n_docs * POST_SHARE))
     own_posts = min(OWN_POSTS, n_posts // 10)
     zipf = 1 / np.arange(1, len(sources)) ** EXT_ZIPF
-    post_source = np.concatenate([np.zeros(own_posts, dtype=np.int64),
-                                  1 + _choice(rng, len(sources) - 1, n_posts - own_posts, zipf)])
+    post_source = np.concatenate(
+        [np.zeros(own_posts, dtype=np.int64), 1 + _choice(rng, len(sources) - 1, n_posts - own_posts, zipf)]
+    )
     post_time = end - pd.to_timedelta(rng.random(n_posts) * span.total_seconds(), unit="s").to_numpy()
     # recent external posts: most belong to an emerging topic and move into its active window
     recent = (post_source > 0) & (post_time > end - np.timedelta64(EMERGING_DAYS, "D"))
@@ -195,10 +212,12 @@ def plan_corpus(spec: SynthSpec) -> Corpus:
     n_comments = max(0, spec.n_docs - n_posts)
     own_comments = min(n_comments, own_posts * OWN_COMMENTS_PER_POST)
     engagement = rng.lognormal(0.0, 1.0, size=n_posts) * np.where(post_topic >= 0, 2.0, 1.0)
-    parent = np.concatenate([
-        _choice(rng, own_posts, own_comments, engagement[:own_posts]),
-        own_posts + _choice(rng, n_posts - own_posts, n_comments - own_comments, engagement[own_posts:]),
-    ])
+    parent = np.concatenate(
+        [
+            _choice(rng, own_posts, own_comments, engagement[:own_posts]),
+            own_posts + _choice(rng, n_posts - own_posts, n_comments - own_comments, engagement[own_posts:]),
+        ]
+    )
     delay = pd.to_timedelta(rng.exponential(1.5, size=n_comments), unit="D").to_numpy()
     comment_time = np.minimum(post_time[parent] + delay, end - np.timedelta64(1, "m"))
 
@@ -211,28 +230,41 @@ def plan_corpus(spec: SynthSpec) -> Corpus:
     comment_sentiment[hot] = _sentiment(rng, int(hot.sum()), CONTROVERSIAL)
     fav = sources[["fav1", "fav2"]].to_numpy()[post_source, rng.integers(0, 2, size=n_posts)]
     post_primary = np.where(rng.random(n_posts) < 0.7, fav, rng.integers(0, len(topics), size=n_posts))
-    comment_primary = np.where(rng.random(n_comments) < 0.7, post_primary[parent],
-                               rng.integers(0, len(topics), size=n_comments))
+    comment_primary = np.where(
+        rng.random(n_comments) < 0.7, post_primary[parent], rng.integers(0, len(topics), size=n_comments)
+    )
     n = n_posts + n_comments
-    docs = pd.DataFrame({
-        "i": np.arange(n),
-        "is_comment": np.arange(n) >= n_posts,
-        "source_idx": np.concatenate([post_source, post_source[parent]]),
-        "post_i": np.concatenate([np.arange(n_posts), parent]),
-        "published_at": pd.to_datetime(np.concatenate([post_time, comment_time])).tz_localize(UTC),
-        "lang": np.concatenate([post_lang, comment_lang]).astype(np.int8),
-        "text_idx": np.concatenate([_texts(rng, pool.post_range, post_lang), _texts(rng, pool.comment_range, comment_lang)]),
-        "title_idx": np.concatenate([_titles(rng, pool, post_lang), np.full(n_comments, -1)]),
-        "author_idx": np.concatenate([
-            (post_source * 7 + rng.integers(0, 99, size=n_posts) % sources["authors"].to_numpy()[post_source])
-            % len(pool.people),
-            rng.integers(0, len(pool.people), size=n_comments)]),
-        "sentiment": np.concatenate([_sentiment(rng, n_posts, SENTIMENT_POSTS), comment_sentiment]),
-        "confidence": rng.uniform(0.4, 0.95, size=n).astype(np.float32),
-        "topic1": np.concatenate([post_primary, comment_primary]).astype(np.int16),
-        "topic2": np.where(rng.random(n) < 0.4, rng.integers(0, len(topics), size=n), -1).astype(np.int16),
-        "emerging": np.concatenate([post_topic, np.full(n_comments, -1)]).astype(np.int32),
-    })
+    docs = pd.DataFrame(
+        {
+            "i": np.arange(n),
+            "is_comment": np.arange(n) >= n_posts,
+            "source_idx": np.concatenate([post_source, post_source[parent]]),
+            "post_i": np.concatenate([np.arange(n_posts), parent]),
+            "published_at": pd.to_datetime(np.concatenate([post_time, comment_time])).tz_localize(UTC),
+            "lang": np.concatenate([post_lang, comment_lang]).astype(np.int8),
+            "text_idx": np.concatenate(
+                [_texts(rng, pool.post_range, post_lang), _texts(rng, pool.comment_range, comment_lang)]
+            ),
+            "title_idx": np.concatenate([_titles(rng, pool, post_lang), np.full(n_comments, -1)]),
+            "author_idx": np.concatenate(
+                [
+                    (
+                        post_source * 7
+                        + rng.integers(0, 99, size=n_posts) % sources["authors"].to_numpy()[post_source]
+                    )
+                    % len(pool.people),
+                    rng.integers(0, len(pool.people), size=n_comments),
+                ]
+            ),
+            "sentiment": np.concatenate([_sentiment(rng, n_posts, SENTIMENT_POSTS), comment_sentiment]),
+            "confidence": rng.uniform(0.4, 0.95, size=n).astype(np.float32),
+            "topic1": np.concatenate([post_primary, comment_primary]).astype(np.int16),
+            "topic2": np.where(rng.random(n) < 0.4, rng.integers(0, len(topics), size=n), -1).astype(
+                np.int16
+            ),
+            "emerging": np.concatenate([post_topic, np.full(n_comments, -1)]).astype(np.int32),
+        }
+    )
     return Corpus(sources, docs, emerging, pool, topics, list(settings["company"]["brand_keywords"]))
 
 

@@ -14,8 +14,11 @@ from .synth_plan import Corpus, SynthSpec
 
 MODEL_VERSION = "synthetic"
 MODELS = {  # task → model name recorded as provenance (version: MODEL_VERSION)
-    "language": "builtin:lingua", "sentiment": "builtin:sentiment-head", "topics": "builtin:prototypes",
-    "questions": "builtin:question-rules", "embedding": "builtin:use",
+    "language": "builtin:lingua",
+    "sentiment": "builtin:sentiment-head",
+    "topics": "builtin:prototypes",
+    "questions": "builtin:question-rules",
+    "embedding": "builtin:use",
 }
 
 _KEYS = """
@@ -123,9 +126,16 @@ def register(con: duckdb.DuckDBPyConnection, corpus: Corpus) -> None:
     pool = corpus.pool
     emerging = corpus.emerging.assign(keywords=corpus.emerging["keywords"].map(json.dumps))
     frames = {
-        "syn_docs": corpus.docs, "syn_sources": corpus.sources, "syn_emerging": emerging, "syn_texts": pool.texts,
-        "syn_titles": pool.titles, "syn_people": pool.people, "syn_questions": pool.questions,
-        "syn_taxonomy": pd.DataFrame({"k": np.arange(len(corpus.topics), dtype=np.int16), "name": corpus.topics}),
+        "syn_docs": corpus.docs,
+        "syn_sources": corpus.sources,
+        "syn_emerging": emerging,
+        "syn_texts": pool.texts,
+        "syn_titles": pool.titles,
+        "syn_people": pool.people,
+        "syn_questions": pool.questions,
+        "syn_taxonomy": pd.DataFrame(
+            {"k": np.arange(len(corpus.topics), dtype=np.int16), "name": corpus.topics}
+        ),
         "syn_models": pd.DataFrame({"task": list(MODELS), "model": list(MODELS.values())}),
     }
     for name, frame in frames.items():
@@ -141,8 +151,12 @@ def write_corpus(con: duckdb.DuckDBPyConnection, corpus: Corpus, spec: SynthSpec
     """Sources and documents; with `spec.with_enrichment` the nlp tables, groups and topics too; then runs."""
     end = spec.end.to_pydatetime()
     params = {
-        "end": end, "at": end, "v": MODEL_VERSION, "centroid": to_blob(np.zeros(512, dtype=np.float32)),
-        "every": spec.run_every_hours, "runs": spec.span_days * 24 // spec.run_every_hours,
+        "end": end,
+        "at": end,
+        "v": MODEL_VERSION,
+        "centroid": to_blob(np.zeros(512, dtype=np.float32)),
+        "every": spec.run_every_hours,
+        "runs": spec.span_days * 24 // spec.run_every_hours,
         **{f"m_{task}": model for task, model in MODELS.items()},
     }
     register(con, corpus)

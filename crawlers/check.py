@@ -20,7 +20,11 @@ def _is_url(target: str) -> bool:
 
 
 def load_target(
-    target: str, http: HttpSettings, *, accept: str | None = None, headers: dict[str, str] | None = None,
+    target: str,
+    http: HttpSettings,
+    *,
+    accept: str | None = None,
+    headers: dict[str, str] | None = None,
     max_bytes: int | None = None,
 ) -> Fetched:
     """Fetch a URL (same client and limits as the pipeline) or read a local file."""
@@ -34,16 +38,26 @@ def load_target(
     if not path.is_file():
         raise CheckError(f"{target}: no such file (give a file path or an http(s) URL)")
     body = path.read_bytes()
-    return Fetched(url=path.resolve().as_uri(), final_url=path.resolve().as_uri(), status=200,
-                   headers={k.lower(): v for k, v in (headers or {}).items()}, body=body)
+    return Fetched(
+        url=path.resolve().as_uri(),
+        final_url=path.resolve().as_uri(),
+        status=200,
+        headers={k.lower(): v for k, v in (headers or {}).items()},
+        body=body,
+    )
 
 
-def check_feed(target: str, http: HttpSettings | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+def check_feed(
+    target: str, http: HttpSettings | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Parse a feed as collect_feed would and describe it as JSON-ready data."""
     http = http or HttpSettings()
     fetched = load_target(target, http, accept=FEED_ACCEPT, headers=headers)
-    report: dict[str, Any] = {"source": target, "http_status": fetched.status if _is_url(target) else None,
-                              "content_type": fetched.content_type or None}
+    report: dict[str, Any] = {
+        "source": target,
+        "http_status": fetched.status if _is_url(target) else None,
+        "content_type": fetched.content_type or None,
+    }
     try:
         check_feed_response(fetched)
     except FetchError as exc:
@@ -55,17 +69,28 @@ def check_feed(target: str, http: HttpSettings | None = None, headers: dict[str,
     entries = []
     for entry in parsed.entries:
         record = entry_record(entry, feed, "check", base or "")
-        entries.append({
-            "title": record.title, "link": entry_link(entry, base),
-            "published": record.published_at.isoformat() if record.published_at else None,
-            "author": record.author, "chars": len(record.text), "summary_only": bool(record.meta.get("summary_only")),
-        })
+        entries.append(
+            {
+                "title": record.title,
+                "link": entry_link(entry, base),
+                "published": record.published_at.isoformat() if record.published_at else None,
+                "author": record.author,
+                "chars": len(record.text),
+                "summary_only": bool(record.meta.get("summary_only")),
+            }
+        )
     usable = bool(parsed.entries) or (parsed.is_feed and not parsed.problem)
     report.update(
-        ok=usable, title=feed.get("title"), version=parsed.data.get("version") or None,
-        encoding=parsed.data.get("encoding"), bozo=bool(parsed.problem), problem=parsed.problem,
-        problem_is_benign=parsed.benign if parsed.problem else None, language=feed.get("language"),
-        entry_count=len(parsed.entries), entries=entries,
+        ok=usable,
+        title=feed.get("title"),
+        version=parsed.data.get("version") or None,
+        encoding=parsed.data.get("encoding"),
+        bozo=bool(parsed.problem),
+        problem=parsed.problem,
+        problem_is_benign=parsed.benign if parsed.problem else None,
+        language=feed.get("language"),
+        entry_count=len(parsed.entries),
+        entries=entries,
     )
     return report
 
@@ -73,8 +98,9 @@ def check_feed(target: str, http: HttpSettings | None = None, headers: dict[str,
 def extract_target(target: str, http: HttpSettings | None = None) -> dict[str, Any]:
     """Extract a page's main text and metadata (and comments) as the crawler does."""
     http = http or HttpSettings()
-    fetched = load_target(target, http, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                          max_bytes=http.max_page_bytes)
+    fetched = load_target(
+        target, http, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5", max_bytes=http.max_page_bytes
+    )
     url = fetched.final_url if _is_url(target) else fetched.url
     result = extract_page(fetched.body, url, content_type=fetched.content_type or None, with_links=False)
     return result.as_json()

@@ -41,7 +41,8 @@ _CANDIDATES = lxml.etree.XPath(
     "//*[@itemtype or @class or @id][contains({t}, 'comment') or contains({c}, 'comment') "
     "or contains({c}, 'response') or contains({c}, 'kommentar') or starts-with({i}, 'comment') "
     "or starts-with({i}, 'response') or starts-with({i}, 'kommentar')]".format(
-        t=_LOWER.format("itemtype"), c=_LOWER.format("class"), i=_LOWER.format("id"))
+        t=_LOWER.format("itemtype"), c=_LOWER.format("class"), i=_LOWER.format("id")
+    )
 )
 _PARENT_ATTRS = ("data-parent", "data-parent-id", "data-reply-to", "data-in-reply-to", "data-replyto")
 _DATE_ATTRS = ("data-ts", "data-timestamp", "data-time", "data-date", "data-published", "data-created")
@@ -89,15 +90,21 @@ class _Node:
         return [el for el in self.element.xpath(xpath) if self.owner(el) is self.element]
 
     def own_classed(self, test) -> list[lxml.html.HtmlElement]:
-        return [el for el in self.own(".//*[@class]") if el is not self.element and any(map(test, _tokens(el)))]
+        return [
+            el for el in self.own(".//*[@class]") if el is not self.element and any(map(test, _tokens(el)))
+        ]
 
 
 def _author(node: _Node) -> tuple[str | None, lxml.html.HtmlElement | None]:
     candidates = node.own('.//*[@itemprop="author"]')
     candidates = [(c.xpath('.//*[@itemprop="name"]') or [c])[0] for c in candidates]
     candidates += node.own_classed(lambda t: t == "fn")
-    candidates += node.own_classed(lambda t: ("author" in t or "autor" in t) and not any(
-        w in t for w in ("avatar", "url", "link", "bio", "image", "photo")))
+    candidates += node.own_classed(
+        lambda t: (
+            ("author" in t or "autor" in t)
+            and not any(w in t for w in ("avatar", "url", "link", "bio", "image", "photo"))
+        )
+    )
     candidates += node.own(".//cite")
     for element in candidates:
         name = _SAYS.sub("", element_text(element).replace("\n", " ")).strip()
@@ -107,8 +114,13 @@ def _author(node: _Node) -> tuple[str | None, lxml.html.HtmlElement | None]:
 
 
 def _attribute_date(node: _Node) -> datetime | None:
-    for element in [node.element, *node.own(".//*[@datetime or @content or @data-ts or @data-timestamp "
-                                            "or @data-time or @data-date or @data-published or @data-created]")]:
+    for element in [
+        node.element,
+        *node.own(
+            ".//*[@datetime or @content or @data-ts or @data-timestamp "
+            "or @data-time or @data-date or @data-published or @data-created]"
+        ),
+    ]:
         prop = (element.get("itemprop") or "").lower()
         values = [element.get("datetime")] + [element.get(a) for a in _DATE_ATTRS]
         if prop in ("datecreated", "datepublished", "commenttime", "datemodified"):
@@ -120,7 +132,9 @@ def _attribute_date(node: _Node) -> datetime | None:
     return None
 
 
-def _text_date(node: _Node, skip: lxml.html.HtmlElement | None) -> tuple[datetime | None, lxml.html.HtmlElement | None]:
+def _text_date(
+    node: _Node, skip: lxml.html.HtmlElement | None
+) -> tuple[datetime | None, lxml.html.HtmlElement | None]:
     """A date written in a short header line (not inside the body element)."""
     for element in node.own(".//p | .//header | .//div | .//span | .//footer | .//small"):
         if skip is not None and (element is skip or skip in element.iterancestors()):

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 KEEP_ENV = "RESONANZ_KEEP_CRAWL_FILES"  # set to keep spec, items and log of every crawl
 PARENT_ENV = "RESONANZ_CRAWL_PARENT"  # the crawl child ends with this pid (crawlers.runner.die_with_parent)
-KEEP_CRAWL_FILES_DAYS = 7.0  # crawl folders kept after a failure (or left by a killed run) are removed after this
+KEEP_CRAWL_FILES_DAYS = (
+    7.0  # crawl folders kept after a failure (or left by a killed run) are removed after this
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,9 @@ class SiteSpec:
 
     source_id: str
     start_urls: list[str]
-    allowed_domains: list[str] = field(default_factory=list)  # host, host:port or domain; default: start netlocs
+    allowed_domains: list[str] = field(
+        default_factory=list
+    )  # host, host:port or domain; default: start netlocs
     max_pages: int = 200
     max_depth: int = 4
     follow_feeds: bool = True
@@ -68,13 +72,20 @@ def _known_by_netloc(known_urls: Collection[str]) -> dict[str, list[str]]:
     return grouped
 
 
-def _site_json(site: SiteSpec, known: dict[str, list[str]], state: CrawlState, revisit_before: datetime | None) -> dict:
+def _site_json(
+    site: SiteSpec, known: dict[str, list[str]], state: CrawlState, revisit_before: datetime | None
+) -> dict:
     allowed = site.allowed_domains or [netloc_of(u) for u in site.start_urls]
     scope = Scope(allowed)
     site_known = {u for netloc, urls in known.items() if scope.allows(f"http://{netloc}/") for u in urls}
     skip, listings = state.for_scope(scope, site_known, revisit_before)
-    return {**asdict(site), "allowed_domains": allowed, "known": sorted(site_known), "skip": skip,
-            "non_articles": listings}
+    return {
+        **asdict(site),
+        "allowed_domains": allowed,
+        "known": sorted(site_known),
+        "skip": skip,
+        "non_articles": listings,
+    }
 
 
 def _workers(settings: CrawlSettings) -> int:
@@ -97,21 +108,30 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
     return lines
 
 
-def _outcome(site: SiteSpec, lines: list[dict], stats: dict, elapsed: float, crash: str | None) -> FetchOutcome:
+def _outcome(
+    site: SiteSpec, lines: list[dict], stats: dict, elapsed: float, crash: str | None
+) -> FetchOutcome:
     pages = [x for x in lines if x["type"] == "page"]
     errors = [x for x in lines if x["type"] == "error"]
     docs = [DocumentRecord.from_json(d) for p in pages for d in p.get("documents", [])]
     starts = {normalize_url(u) for u in site.start_urls}
     start = next((x for x in pages + errors if normalize_url(x["url"]) in starts), None)
     outcome = FetchOutcome(
-        source_id=site.source_id, url=site.start_urls[0] if site.start_urls else "", status="ok",
-        http_status=(start or {}).get("status"), documents=docs, pages=len(pages) + len(errors), elapsed_s=elapsed,
+        source_id=site.source_id,
+        url=site.start_urls[0] if site.start_urls else "",
+        status="ok",
+        http_status=(start or {}).get("status"),
+        documents=docs,
+        pages=len(pages) + len(errors),
+        elapsed_s=elapsed,
     )
     site_stats = stats.get("sites", {}).get(site.source_id, {})
     outcome.meta = {
-        **site_stats, "extracted": sum(1 for p in pages if p.get("extracted")),
+        **site_stats,
+        "extracted": sum(1 for p in pages if p.get("extracted")),
         "articles": sum(1 for p in pages if p.get("article")),
-        "extract_errors": sum(1 for p in pages if p.get("error")), "finish_reason": stats.get("finish_reason"),
+        "extract_errors": sum(1 for p in pages if p.get("error")),
+        "finish_reason": stats.get("finish_reason"),
     }
     if not pages:
         outcome.status = "error"
@@ -124,7 +144,9 @@ def _outcome(site: SiteSpec, lines: list[dict], stats: dict, elapsed: float, cra
     elif errors or crash:
         outcome.status = "partial"
         first = errors[0]["error"] if errors else crash
-        outcome.error = f"{len(errors)} of {outcome.pages} requests failed; first: {first}" if errors else first
+        outcome.error = (
+            f"{len(errors)} of {outcome.pages} requests failed; first: {first}" if errors else first
+        )
     elif not docs and all(p.get("cached") for p in pages):
         outcome.status = "not_modified"
     return outcome
@@ -163,16 +185,22 @@ def crawl_sites(
     prune_crawl_folders(work_dir / "crawl")
     run_dir = Path(tempfile.mkdtemp(prefix="crawl-", dir=_ensure(work_dir / "crawl")))
     state = CrawlState.load(cache_dir)
-    revisit_before = datetime.now(UTC) - timedelta(days=settings.revisit_days) if settings.revisit_days else None
+    revisit_before = (
+        datetime.now(UTC) - timedelta(days=settings.revisit_days) if settings.revisit_days else None
+    )
     known = _known_by_netloc(known_urls)
     run = {k: v for k, v in asdict(settings).items() if k not in ("cache_dir", "extract_workers")}
     spec = {
         "sites": [_site_json(s, known, state, revisit_before) for s in sites],
         "stats_path": str(run_dir / "stats.json"),
         "revisit_before": revisit_before.isoformat() if revisit_before else None,
-        "settings": {**run, "cache_dir": str(cache_dir), "items_path": str(run_dir / "items.jsonl"),
-                     "extract_workers": _workers(settings),
-                     "close_after_s": max(1.0, timeout_s - 5) if timeout_s else None},
+        "settings": {
+            **run,
+            "cache_dir": str(cache_dir),
+            "items_path": str(run_dir / "items.jsonl"),
+            "extract_workers": _workers(settings),
+            "close_after_s": max(1.0, timeout_s - 5) if timeout_s else None,
+        },
     }
     spec_path = run_dir / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
@@ -182,7 +210,10 @@ def crawl_sites(
         stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         stats = {}
-        crash = crash or f"the crawl process ended without writing its statistics: {_log_tail(run_dir / 'crawl.log')}"
+        crash = (
+            crash
+            or f"the crawl process ended without writing its statistics: {_log_tail(run_dir / 'crawl.log')}"
+        )
     if stats.get("finish_reason") == "closespider_timeout":
         crash = f"crawl stopped at the time limit of {timeout_s:g} s"
     state.update(lines)
@@ -208,12 +239,21 @@ def _run_child(spec_path: Path, log_path: Path, timeout_s: float | None) -> str 
     """Run the Scrapy child; returns a description of what went wrong, or None."""
     command = [sys.executable, "-m", "crawlers.runner", str(spec_path)]
     project_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")])),
-           PARENT_ENV: str(os.getpid())}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")])),
+        PARENT_ENV: str(os.getpid()),
+    }
     with log_path.open("wb") as log_file:
         try:
-            result = subprocess.run(command, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                    timeout=timeout_s + 30 if timeout_s else None, check=False)
+            result = subprocess.run(
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=env,
+                timeout=timeout_s + 30 if timeout_s else None,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return f"crawl killed after the timeout of {timeout_s:g} s"
     if result.returncode != 0:

@@ -53,10 +53,15 @@ class CrawlState:
         """Remember what extraction found out (lines of pages that were not extracted change nothing)."""
         for line in lines:
             if line.get("type") == "page" and line.get("extracted") and not line.get("error"):
-                self.pages[line["url"]] = {"c": line.get("canonical_url"), "p": line.get("published"),
-                                           "a": bool(line.get("article"))}
+                self.pages[line["url"]] = {
+                    "c": line.get("canonical_url"),
+                    "p": line.get("published"),
+                    "a": bool(line.get("article")),
+                }
 
-    def for_scope(self, scope: Scope, known: set[str], revisit_before: datetime | None) -> tuple[list[str], list[str]]:
+    def for_scope(
+        self, scope: Scope, known: set[str], revisit_before: datetime | None
+    ) -> tuple[list[str], list[str]]:
         """(known articles older than the revisit limit, pages that were listings) within a scope."""
         skip: list[str] = []
         listings: list[str] = []
@@ -67,6 +72,11 @@ class CrawlState:
                 listings.append(url)
                 continue
             published = parse_iso(page.get("p"))
-            if revisit_before and published and published < revisit_before and (page.get("c") or url) in known:
+            if (
+                revisit_before
+                and published
+                and published < revisit_before
+                and (page.get("c") or url) in known
+            ):
                 skip.append(url)
         return skip, listings

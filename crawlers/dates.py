@@ -14,15 +14,25 @@ _MIN_YEAR, _MAX_YEAR = 1990, 2100
 _GERMAN = re.compile(
     r"(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4})(?:,?\s*(?:um\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:\s*Uhr)?)?"
 )
-_ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?")
+_ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
         [
-            ("january", "jan", "januar", "jänner"), ("february", "feb", "februar"), ("march", "mar", "märz", "maerz"),
-            ("april", "apr"), ("may", "mai"), ("june", "jun", "juni"), ("july", "jul", "juli"),
-            ("august", "aug"), ("september", "sep", "sept"), ("october", "oct", "oktober", "okt"),
-            ("november", "nov"), ("december", "dec", "dezember", "dez"),
+            ("january", "jan", "januar", "jänner"),
+            ("february", "feb", "februar"),
+            ("march", "mar", "märz", "maerz"),
+            ("april", "apr"),
+            ("may", "mai"),
+            ("june", "jun", "juni"),
+            ("july", "jul", "juli"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct", "oktober", "okt"),
+            ("november", "nov"),
+            ("december", "dec", "dezember", "dez"),
         ]
     )
     for m in names
@@ -115,7 +125,9 @@ def parse_text_date(text: str | None) -> datetime | None:
         if hour and match["ampm"]:
             hour = int(hour) % 12 + (12 if match["ampm"].lower().startswith("p") else 0)
         tz = GERMAN_TZ if match["d1"] else UTC
-        value = _build(match["y1"] or match["y2"], month, match["d1"] or match["d2"], hour, match["M"], None, tz)
+        value = _build(
+            match["y1"] or match["y2"], month, match["d1"] or match["d2"], hour, match["M"], None, tz
+        )
         if value:
             candidates.append((match.start(), value))
         break

@@ -51,19 +51,33 @@ class PageResult:
     def as_json(self) -> dict[str, Any]:
         """The `resonanz extract` view."""
         return {
-            "url": self.url, "canonical_url": self.canonical_url, "title": self.title, "author": self.author,
-            "date": self.published.isoformat() if self.published else None, "lang": self.lang,
-            "is_article": self.is_article, "encoding": self.encoding, "error": self.error, "text": self.text,
+            "url": self.url,
+            "canonical_url": self.canonical_url,
+            "title": self.title,
+            "author": self.author,
+            "date": self.published.isoformat() if self.published else None,
+            "lang": self.lang,
+            "is_article": self.is_article,
+            "encoding": self.encoding,
+            "error": self.error,
+            "text": self.text,
             "comments": [
-                {"id": c.id, "author": c.author, "date": c.published.isoformat() if c.published else None,
-                 "reply_to": c.reply_to, "text": c.text}
+                {
+                    "id": c.id,
+                    "author": c.author,
+                    "date": c.published.isoformat() if c.published else None,
+                    "reply_to": c.reply_to,
+                    "text": c.text,
+                }
                 for c in self.comments
             ],
             "feeds": self.feeds,
         }
 
 
-def decide_article(meta: PageMeta, text: str, published: datetime | None, *, listed: Listed, guess: bool) -> bool:
+def decide_article(
+    meta: PageMeta, text: str, published: datetime | None, *, listed: Listed, guess: bool
+) -> bool:
     """An article: declared (og:type / JSON-LD), listed in a feed, listed in a sitemap and not declared a
     listing, or (when `guess`) enough main text with a date."""
     if meta.declares_article or listed == "feed":
@@ -103,7 +117,9 @@ def extract_page(
         html, encoding = body, None
     tree = parse_html(html)
     if tree is None:
-        return PageResult(url=url, canonical_url=normalize_url(url), encoding=encoding, error="empty or unparseable page")
+        return PageResult(
+            url=url, canonical_url=normalize_url(url), encoding=encoding, error="empty or unparseable page"
+        )
     try:
         meta = read_meta(tree, url)
     except (RecursionError, ValueError) as exc:  # absurd markup
@@ -112,7 +128,9 @@ def extract_page(
 
 
 def _bad_markup(url: str, encoding: str | None, exc: Exception) -> PageResult:
-    return PageResult(url=url, canonical_url=normalize_url(url), encoding=encoding, error=f"bad markup: {exc}")
+    return PageResult(
+        url=url, canonical_url=normalize_url(url), encoding=encoding, error=f"bad markup: {exc}"
+    )
 
 
 def extract_tree(
@@ -131,8 +149,9 @@ def extract_tree(
     section is removed): read links before.
     """
     try:
-        result = PageResult(url=url, canonical_url=meta.canonical_url, encoding=encoding, lang=meta.lang,
-                            feeds=meta.feeds)
+        result = PageResult(
+            url=url, canonical_url=meta.canonical_url, encoding=encoding, lang=meta.lang, feeds=meta.feeds
+        )
         if with_links:
             result.links = list(iter_links(tree, url))
         nodes = find_comment_nodes(tree)
@@ -153,23 +172,42 @@ def extract_tree(
     return result
 
 
-def page_documents(result: PageResult, source_id: str, *, own: bool = False, via: str = "crawl") -> list[DocumentRecord]:
+def page_documents(
+    result: PageResult, source_id: str, *, own: bool = False, via: str = "crawl"
+) -> list[DocumentRecord]:
     """The post and its comments as DocumentRecords (nothing for non-articles or empty text)."""
     if not result.is_article or not result.text:
         return []
     post = DocumentRecord(
-        kind="post", source_id=source_id, url=result.url, canonical_url=result.canonical_url, text=result.text,
-        title=result.title, author=result.author, published_at=result.published, own=own, lang=result.lang, via=via,
+        kind="post",
+        source_id=source_id,
+        url=result.url,
+        canonical_url=result.canonical_url,
+        text=result.text,
+        title=result.title,
+        author=result.author,
+        published_at=result.published,
+        own=own,
+        lang=result.lang,
+        via=via,
     )
     docs = [post]
     for comment in result.comments:
         meta = {"reply_to": comment_url(post.canonical_url, comment.reply_to)} if comment.reply_to else {}
         docs.append(
             DocumentRecord(
-                kind="comment", source_id=source_id, url=f"{result.url.split('#', 1)[0]}#comment-{comment.id}",
-                canonical_url=comment_url(post.canonical_url, comment.id), text=comment.text,
-                author=comment.author, published_at=comment.published, own=own, parent_url=post.canonical_url,
-                lang=result.lang, via="comment-page", meta=meta,
+                kind="comment",
+                source_id=source_id,
+                url=f"{result.url.split('#', 1)[0]}#comment-{comment.id}",
+                canonical_url=comment_url(post.canonical_url, comment.id),
+                text=comment.text,
+                author=comment.author,
+                published_at=comment.published,
+                own=own,
+                parent_url=post.canonical_url,
+                lang=result.lang,
+                via="comment-page",
+                meta=meta,
             )
         )
     return docs

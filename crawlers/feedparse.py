@@ -23,8 +23,9 @@ FAST_PARSE_BYTES = 1_000_000  # above this, skip feedparser's sanitiser and URI 
 # bozo exceptions that do not mean broken data (the feed parsed in full): recorded, status stays "ok"
 BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
-_TRUNCATED = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\]|read more|weiterlesen|continue reading|mehr lesen)\W*$",
-                        re.IGNORECASE)
+_TRUNCATED = re.compile(
+    r"(?:\.\.\.|…|\[…\]|\[\.\.\.\]|read more|weiterlesen|continue reading|mehr lesen)\W*$", re.IGNORECASE
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
@@ -138,7 +139,9 @@ def entry_published(entry: Any) -> datetime | None:
     return None
 
 
-def entry_record(entry: Any, feed: Any, source_id: str, feed_url: str, *, own: bool = False) -> DocumentRecord:
+def entry_record(
+    entry: Any, feed: Any, source_id: str, feed_url: str, *, own: bool = False
+) -> DocumentRecord:
     """One feed entry as a post record (text from content/summary; no article fetch here)."""
     link = entry_link(entry, feed_url)
     guid = entry.get("id") or None
@@ -158,9 +161,19 @@ def entry_record(entry: Any, feed: Any, source_id: str, feed_url: str, *, own: b
     if looks_summary_only(text, has_content):
         meta["summary_only"] = True
     return DocumentRecord(
-        kind="post", source_id=source_id, url=link or feed_url, canonical_url=canonical, text=text, title=title,
-        author=_author(entry), published_at=entry_published(entry), own=own, guid=guid, lang=_lang(entry, feed),
-        via="feed", meta=meta,
+        kind="post",
+        source_id=source_id,
+        url=link or feed_url,
+        canonical_url=canonical,
+        text=text,
+        title=title,
+        author=_author(entry),
+        published_at=entry_published(entry),
+        own=own,
+        guid=guid,
+        lang=_lang(entry, feed),
+        via="feed",
+        meta=meta,
     )
 
 
@@ -180,10 +193,22 @@ def comment_record(
     text, _ = entry_text(entry)
     author = _author(entry)
     published = entry_published(entry)
-    cid = (comment_id_from(link.split("#", 1)[1]) if link and "#" in link else None) or comment_id_from(
-        entry.get("id")) or fallback_comment_id(author, published, text)
+    cid = (
+        (comment_id_from(link.split("#", 1)[1]) if link and "#" in link else None)
+        or comment_id_from(entry.get("id"))
+        or fallback_comment_id(author, published, text)
+    )
     return DocumentRecord(
-        kind="comment", source_id=source_id, url=link or f"{parent}#comment-{cid}",
-        canonical_url=comment_url(parent, cid), text=text, author=author, published_at=published, own=own,
-        guid=entry.get("id") or None, parent_url=parent, lang=_lang(entry, feed), via="comment-feed",
+        kind="comment",
+        source_id=source_id,
+        url=link or f"{parent}#comment-{cid}",
+        canonical_url=comment_url(parent, cid),
+        text=text,
+        author=author,
+        published_at=published,
+        own=own,
+        guid=entry.get("id") or None,
+        parent_url=parent,
+        lang=_lang(entry, feed),
+        via="comment-feed",
     )

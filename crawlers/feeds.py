@@ -47,7 +47,10 @@ def check_feed_response(fetched: Fetched) -> None:
     head = fetched.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not ctype or any(t in ctype for t in ("xml", "rss", "atom", "rdf", "json")):
         return
-    if ctype in ("text/plain", "application/octet-stream", "binary/octet-stream") and head[:1] in (b"<", b"{"):
+    if ctype in ("text/plain", "application/octet-stream", "binary/octet-stream") and head[:1] in (
+        b"<",
+        b"{",
+    ):
         return
     if ctype == "text/html":
         if _FEED_SNIFF.search(head):
@@ -62,10 +65,19 @@ def check_feed_response(fetched: Fetched) -> None:
     raise FetchError(f"{fetched.url}: not a feed (content type {ctype})")
 
 
-def _error_outcome(source_id: str, url: str, message: str, status: int | None, started: float) -> FetchOutcome:
+def _error_outcome(
+    source_id: str, url: str, message: str, status: int | None, started: float
+) -> FetchOutcome:
     log.warning("feed %s failed: %s", source_id, message)
-    return FetchOutcome(source_id=source_id, url=url, status="error", http_status=status, error=message,
-                        pages=1, elapsed_s=time.monotonic() - started)
+    return FetchOutcome(
+        source_id=source_id,
+        url=url,
+        status="error",
+        http_status=status,
+        error=message,
+        pages=1,
+        elapsed_s=time.monotonic() - started,
+    )
 
 
 def _parallel(run: _Run, jobs: Iterable, work: Callable) -> list:
@@ -178,11 +190,14 @@ def collect_feed(
             parsed = parse_feed(fetched.body, fetched.final_url, fetched.headers)
             if not parsed.entries and (parsed.problem or not parsed.is_feed):
                 cause = parsed.problem or "no RSS, Atom, RDF or JSON feed in the response"
-                return _error_outcome(source_id, url, f"{url}: unusable feed ({cause})", fetched.status, started)
+                return _error_outcome(
+                    source_id, url, f"{url}: unusable feed ({cause})", fetched.status, started
+                )
             if parsed.problem and not parsed.benign:
                 run.errors.append(f"{url}: ill-formed feed, parsed as far as possible ({parsed.problem})")
-            outcome.meta.update(entries=len(parsed.entries), encoding=parsed.data.get("encoding"),
-                                bozo=parsed.problem)
+            outcome.meta.update(
+                entries=len(parsed.entries), encoding=parsed.data.get("encoding"), bozo=parsed.problem
+            )
             if fetched.final_url != url:
                 outcome.meta["final_url"] = fetched.final_url
             feed = parsed.data.get("feed", {})
@@ -200,21 +215,27 @@ def collect_feed(
         outcome.status = "ok"  # the post feed is unchanged, but comments arrived
     if run.errors:
         outcome.status = "partial"
-        outcome.error = "; ".join(run.errors[:5]) + (f" (+{len(run.errors) - 5} more)" if len(run.errors) > 5 else "")
+        outcome.error = "; ".join(run.errors[:5]) + (
+            f" (+{len(run.errors) - 5} more)" if len(run.errors) > 5 else ""
+        )
     outcome.validators = run.new_validators
     outcome.pages = run.requests
     outcome.elapsed_s = time.monotonic() - started
     return outcome
 
 
-def _full_texts(run: _Run, posts: list[DocumentRecord], full_text: FullText, known: set[str]) -> list[DocumentRecord]:
+def _full_texts(
+    run: _Run, posts: list[DocumentRecord], full_text: FullText, known: set[str]
+) -> list[DocumentRecord]:
     """Fetch articles for summary-only entries not yet known; known summary-only entries are left out.
 
     Leaving them out keeps a stored full text from being overwritten by the feed's teaser.
     """
     if full_text == "never":
         return posts
-    wanted = [d for d in posts if d.url.startswith("http") and (full_text == "always" or d.meta.get("summary_only"))]
+    wanted = [
+        d for d in posts if d.url.startswith("http") and (full_text == "always" or d.meta.get("summary_only"))
+    ]
     fetch_these = [d for d in wanted if d.canonical_url not in known]
     skip = {id(d) for d in wanted if d.canonical_url in known}
     _parallel(run, fetch_these, lambda d: _full_article(run, d))

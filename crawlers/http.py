@@ -163,7 +163,9 @@ def fetch(
         return _fetch(client, url, settings, headers, max_bytes or settings.max_bytes)
 
 
-def _fetch(client: httpx.Client, url: str, settings: HttpSettings, headers: dict[str, str], limit: int) -> Fetched:
+def _fetch(
+    client: httpx.Client, url: str, settings: HttpSettings, headers: dict[str, str], limit: int
+) -> Fetched:
     started = time.monotonic()
     try:
         with client.stream("GET", url, headers=headers) as response:
@@ -171,20 +173,27 @@ def _fetch(client: httpx.Client, url: str, settings: HttpSettings, headers: dict
             if status == 429 or status >= 500:
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
                 hint = f", retry after {retry_after:.0f} s" if retry_after is not None else ""
-                raise TransientFetchError(f"{url}: HTTP {status}{hint}", retry_after=retry_after, status=status)
+                raise TransientFetchError(
+                    f"{url}: HTTP {status}{hint}", retry_after=retry_after, status=status
+                )
             if status >= 400:
                 what = {404: "not found", 410: "gone", 401: "authorisation required", 403: "forbidden"}
                 raise FetchError(f"{url}: HTTP {status} ({what.get(status, 'client error')})", status=status)
             body = b"" if status == 304 else _read_capped(response, url, limit, started + settings.deadline)
             return Fetched(
-                url=url, final_url=str(response.url), status=status,
+                url=url,
+                final_url=str(response.url),
+                status=status,
                 headers={k.lower(): v for k, v in response.headers.items()},
-                body=body, elapsed_s=time.monotonic() - started,
+                body=body,
+                elapsed_s=time.monotonic() - started,
             )
     except httpx.TooManyRedirects as exc:
         raise FetchError(f"{url}: too many redirects (loop?) after {settings.max_redirects} hops") from exc
     except httpx.TimeoutException as exc:
-        raise TransientFetchError(f"{url}: timed out after {settings.timeout_s:g} s ({type(exc).__name__})") from exc
+        raise TransientFetchError(
+            f"{url}: timed out after {settings.timeout_s:g} s ({type(exc).__name__})"
+        ) from exc
     except httpx.ConnectError as exc:
         raise TransientFetchError(f"{url}: cannot connect ({exc or 'connection refused'})") from exc
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:

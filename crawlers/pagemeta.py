@@ -19,8 +19,18 @@ from .urls import canonical_url
 log = logging.getLogger(__name__)
 
 ARTICLE_TYPES = frozenset(
-    {"article", "blogposting", "newsarticle", "posting", "socialmediaposting", "reportagenewsarticle",
-     "techarticle", "scholarlyarticle", "analysisnewsarticle", "opinionnewsarticle"}
+    {
+        "article",
+        "blogposting",
+        "newsarticle",
+        "posting",
+        "socialmediaposting",
+        "reportagenewsarticle",
+        "techarticle",
+        "scholarlyarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+    }
 )
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
 _SKIP_LINK = re.compile(
@@ -51,7 +61,11 @@ class PageMeta:
 
     @property
     def declares_listing(self) -> bool:
-        return (self.og_type or "").lower() in ("website", "blog", "profile") and not self.ld_types & ARTICLE_TYPES
+        return (self.og_type or "").lower() in (
+            "website",
+            "blog",
+            "profile",
+        ) and not self.ld_types & ARTICLE_TYPES
 
 
 def _first(tree: lxml.html.HtmlElement, xpath: str) -> str | None:
@@ -103,8 +117,11 @@ def read_meta(tree: lxml.html.HtmlElement, url: str) -> PageMeta:
     meta.og_type = _first(tree, '//meta[@property="og:type" or @name="og:type"]/@content')
     _read_json_ld(tree, meta)
     meta.published = meta.published or parse_any(
-        _first(tree, '//meta[@property="article:published_time" or @name="article:published_time" '
-                     'or @itemprop="datePublished" or @name="date" or @name="dc.date" or @name="DC.date"]/@content')
+        _first(
+            tree,
+            '//meta[@property="article:published_time" or @name="article:published_time" '
+            'or @itemprop="datePublished" or @name="date" or @name="dc.date" or @name="DC.date"]/@content',
+        )
     )
     if not meta.author:
         names = tree.xpath('//meta[@name="author" or @property="article:author"]/@content')

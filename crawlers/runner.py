@@ -66,8 +66,12 @@ def main(argv: list[str]) -> int:
     pool = None
     if workers > 0:
         # fork before the reactor and its threads exist; workers inherit the imported extraction code
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=die_with_parent, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
         list(pool.map(_warm, range(workers)))
         set_executor(pool)
     try:

@@ -15,11 +15,47 @@ log = logging.getLogger(__name__)
 
 # Elements whose content is never visible text: dropped before any text is taken.
 INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "head")
-BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt", "figcaption", "figure",
-    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
-    "section", "summary", "table", "tbody", "td", "th", "thead", "tr", "ul",
-})
+BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=False)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 
@@ -50,7 +86,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """
     bom, bom_bytes = read_bom(body)
     if bom and bom_bytes:
-        return body[len(bom_bytes):].decode(bom, errors="replace"), bom
+        return body[len(bom_bytes) :].decode(bom, errors="replace"), bom
     declared = [http_content_type_encoding(content_type or ""), html_body_declared_encoding(body[:4096])]
     if not body.isascii() and _is_utf8(body):  # valid UTF-8 beyond ASCII is UTF-8, whatever the label says
         declared.insert(0, "utf-8")
@@ -118,8 +154,9 @@ def html_to_text(fragment: str | None) -> str:
     if "<" not in fragment:
         return clean_whitespace(html_lib.unescape(fragment))
     try:
-        root = lxml.html.fragment_fromstring(fragment.encode("utf-8", errors="replace"), create_parent="div",
-                                             parser=_PARSER)
+        root = lxml.html.fragment_fromstring(
+            fragment.encode("utf-8", errors="replace"), create_parent="div", parser=_PARSER
+        )
     except (lxml.etree.ParserError, ValueError, lxml.etree.XMLSyntaxError):
         return clean_whitespace(html_lib.unescape(re.sub(r"<[^>]*>", " ", fragment)))
     return element_text(root)

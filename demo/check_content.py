@@ -8,8 +8,16 @@ import sys
 from pathlib import Path
 
 THEMES = {
-    "e-invoicing", "ai-finance", "cloud-erp", "data-protection", "integration", "pricing",
-    "esg", "work-teams", "security", "data-act-switching",
+    "e-invoicing",
+    "ai-finance",
+    "cloud-erp",
+    "data-protection",
+    "integration",
+    "pricing",
+    "esg",
+    "work-teams",
+    "security",
+    "data-act-switching",
 }
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SENTIMENTS = {"negative", "neutral", "positive"}
@@ -26,7 +34,18 @@ def check_blog(path: Path) -> tuple[list[str], dict]:
     stats = {"posts": 0, "reserve": 0, "drafts": 0, "comments": 0, "words": 0, "emerging": 0, "questions": 0}
     for i, post in enumerate(blog.get("posts", [])):
         where = f"posts[{i}] ({post.get('slug')})"
-        for key in ("slug", "title", "author", "days_ago", "hour", "theme", "tags", "summary", "body", "comments"):
+        for key in (
+            "slug",
+            "title",
+            "author",
+            "days_ago",
+            "hour",
+            "theme",
+            "tags",
+            "summary",
+            "body",
+            "comments",
+        ):
             if key not in post:
                 errors.append(f"{where}: missing {key!r}")
         slug = post.get("slug", "")

@@ -53,8 +53,10 @@ class CollectSummary:
     @property
     def totals(self) -> IngestCounts:
         return IngestCounts(
-            sum(s.new for s in self.sources), sum(s.updated for s in self.sources),
-            sum(s.unchanged for s in self.sources), sum(s.near_duplicates for s in self.sources),
+            sum(s.new for s in self.sources),
+            sum(s.updated for s in self.sources),
+            sum(s.unchanged for s in self.sources),
+            sum(s.near_duplicates for s in self.sources),
         )
 
     @property
@@ -73,14 +75,26 @@ def _retry_transient(task, task_run, state) -> bool:
     return False
 
 
-@task(name="fetch-feed", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 8, 30],
-      retry_jitter_factor=0.3, retry_condition_fn=_retry_transient)
+@task(
+    name="fetch-feed",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[2, 8, 30],
+    retry_jitter_factor=0.3,
+    retry_condition_fn=_retry_transient,
+)
 def fetch_feed_task(job: FeedJob, plan: CollectPlan, validators: dict, known: set[str]) -> FetchOutcome:
     """Fetch one feed; transient failures raise (and are retried), after waiting out any Retry-After."""
     try:
         return collect_feed(
-            job.source_id, job.url, own=job.own, comment_feeds=job.comment_feeds, full_text=job.full_text,
-            validators=validators, known_urls=known, http=plan.http,
+            job.source_id,
+            job.url,
+            own=job.own,
+            comment_feeds=job.comment_feeds,
+            full_text=job.full_text,
+            validators=validators,
+            known_urls=known,
+            http=plan.http,
         )
     except TransientFetchError as exc:
         if exc.retry_after and task_run.get_run_count() <= plan.retries:  # a retry follows: wait first
@@ -95,8 +109,13 @@ def crawl_task(plan: CollectPlan, known: set[str]) -> list[FetchOutcome]:
 
 
 def _error_outcome(source_id: str, url: str, exc: BaseException) -> FetchOutcome:
-    return FetchOutcome(source_id=source_id, url=url, status="error", http_status=getattr(exc, "status", None),
-                        error=f"{type(exc).__name__}: {exc}")
+    return FetchOutcome(
+        source_id=source_id,
+        url=url,
+        status="error",
+        http_status=getattr(exc, "status", None),
+        error=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def _crawl_known(plan: CollectPlan) -> set[str]:
@@ -117,16 +136,36 @@ def _store(plan: CollectPlan, outcome: FetchOutcome, run_id: str, summary: Colle
     key = plan.pseudonym_key.get_secret_value() if plan.pseudonym_key else None
     counts = ingest_outcome(plan.db, outcome, run_id, pseudonym_key=key)
     summary.sources.append(
-        SourceResult(outcome.source_id, outcome.status, outcome.http_status, outcome.error, counts.new,
-                     counts.updated, counts.unchanged, outcome.pages, round(outcome.elapsed_s, 3),
-                     counts.near_duplicates)
+        SourceResult(
+            outcome.source_id,
+            outcome.status,
+            outcome.http_status,
+            outcome.error,
+            counts.new,
+            counts.updated,
+            counts.unchanged,
+            outcome.pages,
+            round(outcome.elapsed_s, 3),
+            counts.near_duplicates,
+        )
     )
     level = logging.WARNING if outcome.status == "error" else logging.INFO
-    log.log(level, "%s: %s (+%d new, %d updated) %s", outcome.source_id, outcome.status, counts.new,
-            counts.updated, outcome.error or "")
+    log.log(
+        level,
+        "%s: %s (+%d new, %d updated) %s",
+        outcome.source_id,
+        outcome.status,
+        counts.new,
+        counts.updated,
+        outcome.error or "",
+    )
 
 
-@flow(name="collect", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_FEEDS))
+@flow(
+    name="collect",
+    validate_parameters=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_FEEDS),
+)
 def collect(plan: CollectPlan, run_id: str) -> CollectSummary:
     """Fetch every source concurrently and store each as it arrives; one failing source never fails the run."""
     started = time.monotonic()

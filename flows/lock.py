@@ -65,7 +65,15 @@ def run_lock(db: str | Path) -> Iterator[Path]:
             raise _locked(handle, db) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")}))
+        handle.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "since": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                }
+            )
+        )
         handle.flush()
         try:
             yield lock_path(Path(db))

@@ -44,8 +44,12 @@ class RunSummary:
         data = asdict(self)
         if self.collect is not None:
             totals = self.collect.totals
-            data["documents"] = {"new": totals.new, "updated": totals.updated, "unchanged": totals.unchanged,
-                                 "near_duplicates": totals.near_duplicates}
+            data["documents"] = {
+                "new": totals.new,
+                "updated": totals.updated,
+                "unchanged": totals.unchanged,
+                "near_duplicates": totals.near_duplicates,
+            }
             data["failed_sources"] = self.collect.failed
         return data
 
@@ -66,8 +70,9 @@ def _timed(summary: RunSummary, stage: str, step: Callable[[], T]) -> T:
         summary.stages[f"{stage}_s"] = round(time.monotonic() - started, 3)
 
 
-def run_pipeline(config_path: str | None = None, db: str | None = None, *, enrich: bool = True,
-                 force_enrich: bool = False) -> RunSummary:
+def run_pipeline(
+    config_path: str | None = None, db: str | None = None, *, enrich: bool = True, force_enrich: bool = False
+) -> RunSummary:
     """Run the whole pipeline once (plain function; the Prefect flow below wraps it)."""
     cfg = load_config(config_path)
     db_path = Path(db) if db else cfg.db_path
@@ -78,7 +83,9 @@ def run_pipeline(config_path: str | None = None, db: str | None = None, *, enric
         try:
             summary.collect = _timed(summary, "collect", lambda: collect(collect_plan(cfg, db_path), run_id))
             if enrich:
-                summary.enrich = _timed(summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id))
+                summary.enrich = _timed(
+                    summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id)
+                )
             summary.aggregates = _timed(summary, "aggregates", lambda: _refresh(cfg, db_path))
             summary.operations = _timed(summary, "maintenance", lambda: after_run(cfg, db_path))
         except Exception as exc:
@@ -118,7 +125,8 @@ def _refresh(cfg: Config, db_path: Path) -> dict[str, Any]:
 
 
 @flow(name="pipeline", validate_parameters=False)
-def pipeline(config_path: str | None = None, db: str | None = None, enrich: bool = True,
-             force_enrich: bool = False) -> RunSummary:
+def pipeline(
+    config_path: str | None = None, db: str | None = None, enrich: bool = True, force_enrich: bool = False
+) -> RunSummary:
     """Collect and enrich once; one failing source never fails the run."""
     return run_pipeline(config_path, db, enrich=enrich, force_enrich=force_enrich)

@@ -54,8 +54,12 @@ def collect_plan(cfg: Config, db: Path | None = None) -> CollectPlan:
         sources.append(SourceSpec(site.id, site.name, "site", site.start_urls[0]))
         sites.append(
             SiteSpec(
-                source_id=site.id, start_urls=list(site.start_urls), allowed_domains=list(site.allowed_domains),
-                max_pages=site.max_pages, max_depth=site.max_depth, follow_feeds=site.follow_feeds,
+                source_id=site.id,
+                start_urls=list(site.start_urls),
+                allowed_domains=list(site.allowed_domains),
+                max_pages=site.max_pages,
+                max_depth=site.max_depth,
+                follow_feeds=site.follow_feeds,
                 follow_sitemaps=site.follow_sitemaps,
             )
         )
@@ -72,19 +76,43 @@ def collect_plan(cfg: Config, db: Path | None = None) -> CollectPlan:
             sources.append(SourceSpec(site_id, f"{own.name} (pages)", "own_site", own.site, own=True))
             sites.append(
                 SiteSpec(
-                    source_id=site_id, start_urls=[own.site], allowed_domains=[urlsplit(own.site).netloc],
-                    max_pages=own.max_pages, max_depth=6, own=True,
+                    source_id=site_id,
+                    start_urls=[own.site],
+                    allowed_domains=[urlsplit(own.site).netloc],
+                    max_pages=own.max_pages,
+                    max_depth=6,
+                    own=True,
                 )
             )
     c = cfg.crawl
-    http = HttpSettings(user_agent=cfg.resonanz.user_agent, timeout_s=c.timeout_s, max_bytes=c.max_feed_bytes,
-                        max_page_bytes=c.max_page_bytes, per_host=c.concurrency_per_domain)
+    http = HttpSettings(
+        user_agent=cfg.resonanz.user_agent,
+        timeout_s=c.timeout_s,
+        max_bytes=c.max_feed_bytes,
+        max_page_bytes=c.max_page_bytes,
+        per_host=c.concurrency_per_domain,
+    )
     crawl = CrawlSettings(
-        user_agent=cfg.resonanz.user_agent, obey_robots=c.obey_robots, autothrottle=c.autothrottle,
-        download_delay=c.download_delay, concurrency=c.concurrency, concurrency_per_domain=c.concurrency_per_domain,
-        timeout_s=c.timeout_s, max_page_bytes=c.max_page_bytes, revisit_days=c.revisit_days,
+        user_agent=cfg.resonanz.user_agent,
+        obey_robots=c.obey_robots,
+        autothrottle=c.autothrottle,
+        download_delay=c.download_delay,
+        concurrency=c.concurrency,
+        concurrency_per_domain=c.concurrency_per_domain,
+        timeout_s=c.timeout_s,
+        max_page_bytes=c.max_page_bytes,
+        revisit_days=c.revisit_days,
         cache_dir=work_dir / "httpcache",
     )
     key = cfg.privacy.pseudonym_key()
-    return CollectPlan(db=db, sources=sources, feeds=feeds, sites=sites, http=http, crawl=crawl,
-                       work_dir=work_dir, retries=c.retries, pseudonym_key=SecretBytes(key) if key else None)
+    return CollectPlan(
+        db=db,
+        sources=sources,
+        feeds=feeds,
+        sites=sites,
+        http=http,
+        crawl=crawl,
+        work_dir=work_dir,
+        retries=c.retries,
+        pseudonym_key=SecretBytes(key) if key else None,
+    )

@@ -146,7 +146,9 @@ def length_sorted_batches(
 class SequenceClassifier:
     """AutoModelForSequenceClassification: logits → probabilities over `labels`, batched."""
 
-    def __init__(self, name: str, device: str = "cpu", max_length: int = 256, precision: str | None = None) -> None:
+    def __init__(
+        self, name: str, device: str = "cpu", max_length: int = 256, precision: str | None = None
+    ) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         quiet_transformers()
@@ -178,7 +180,12 @@ class MeanPoolingEncoder:
     """AutoModel with attention-masked mean pooling, L2-normalised (sentence-transformers style)."""
 
     def __init__(
-        self, name: str, device: str = "cpu", max_length: int = 256, batch_size: int = 32, precision: str | None = None
+        self,
+        name: str,
+        device: str = "cpu",
+        max_length: int = 256,
+        batch_size: int = 32,
+        precision: str | None = None,
     ) -> None:
         from transformers import AutoModel, AutoTokenizer
 

@@ -16,7 +16,12 @@ Handler = Callable[[argparse.Namespace], int]
 def _common(parser: argparse.ArgumentParser, config: bool = True) -> None:
     parser.add_argument("--db", metavar="PATH", help=f"DuckDB file (default: from the config; env {ENV_DB})")
     if config:
-        parser.add_argument("--config", "-c", metavar="FILE", help="config file (default: $RESONANZ_CONFIG or ./resonanz.toml)")
+        parser.add_argument(
+            "--config",
+            "-c",
+            metavar="FILE",
+            help="config file (default: $RESONANZ_CONFIG or ./resonanz.toml)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,9 +32,28 @@ from .sections import (
 )
 
 __all__ = [
-    "DEFAULT_DB", "Alerts", "Company", "Config", "ConfigError", "Crawl", "Digest", "Feed", "General", "Models",
-    "Operations", "OwnBlog", "Privacy", "Schedule", "Site", "Stakeholder", "Topic", "check_cron", "check_http_url",
-    "load_config", "parse_config", "slugify",
+    "DEFAULT_DB",
+    "Alerts",
+    "Company",
+    "Config",
+    "ConfigError",
+    "Crawl",
+    "Digest",
+    "Feed",
+    "General",
+    "Models",
+    "Operations",
+    "OwnBlog",
+    "Privacy",
+    "Schedule",
+    "Site",
+    "Stakeholder",
+    "Topic",
+    "check_cron",
+    "check_http_url",
+    "load_config",
+    "parse_config",
+    "slugify",
 ]
 
 ENV_CONFIG = "RESONANZ_CONFIG"
@@ -74,7 +93,9 @@ class Config(Section):
         for i, person in enumerate(self.stakeholders):
             unknown = [t for t in person.topics if t not in names]
             if unknown:
-                raise ValueError(f"stakeholders[{i}].topics: unknown topic(s) {unknown}; known: {sorted(names)}")
+                raise ValueError(
+                    f"stakeholders[{i}].topics: unknown topic(s) {unknown}; known: {sorted(names)}"
+                )
         return self
 
     @property
@@ -100,7 +121,10 @@ def _resolve(value: str, base: Path) -> Path:
 def _format_errors(path: str, exc: ValidationError) -> str:
     lines = [f"invalid configuration in {path}:"]
     for err in exc.errors():
-        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".") or "(top level)"
+        key = (
+            "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+            or "(top level)"
+        )
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (typo?)"

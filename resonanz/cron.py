@@ -17,7 +17,9 @@ def _cron_value(token: str, field: tuple[str, int, int, tuple[str, ...]]) -> int
     if token.lower() in names:
         return names.index(token.lower()) + low
     if not token.isdigit() or not low <= int(token) <= high:
-        raise ValueError(f"{name}: {token!r} is not a number in {low}-{high}" + (" or a name" if names else ""))
+        raise ValueError(
+            f"{name}: {token!r} is not a number in {low}-{high}" + (" or a name" if names else "")
+        )
     return int(token)
 
 
@@ -40,8 +42,10 @@ def check_cron(expr: str) -> str:
         return text
     fields = text.split(" ")
     if len(fields) != 5:
-        raise ValueError(f"cron {expr!r} needs 5 fields (minute hour day-of-month month day-of-week), "
-                         f"got {len(fields)}; e.g. \"0 */2 * * *\" = every 2 hours")
+        raise ValueError(
+            f"cron {expr!r} needs 5 fields (minute hour day-of-month month day-of-week), "
+            f'got {len(fields)}; e.g. "0 */2 * * *" = every 2 hours'
+        )
     for part, field in zip(fields, CRON_FIELDS, strict=True):
         for item in part.split(","):
             try:

@@ -67,7 +67,9 @@ def config_reference() -> str:
         out += [f"**`{header}`** — {doc}", "", "| key | type | default | description |", "|---|---|---|---|"]
         for key, sub in model.model_fields.items():
             shown = sub.alias or key
-            out.append(f"| `{shown}` | `{_type_name(sub.annotation)}` | {_default(sub)} | {sub.description or ''} |")
+            out.append(
+                f"| `{shown}` | `{_type_name(sub.annotation)}` | {_default(sub)} | {sub.description or ''} |"
+            )
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -49,6 +49,11 @@ def append_feeds(config_text: str, feeds: list[OpmlFeed], taken: set[str]) -> st
         while ident in taken:
             ident, n = f"{base}-{n}", n + 1
         taken.add(ident)
-        blocks += ["[[feeds]]", f"id = {_toml_str(ident)}", f"name = {_toml_str(feed.name)}",
-                   f"url = {_toml_str(feed.url)}", ""]
+        blocks += [
+            "[[feeds]]",
+            f"id = {_toml_str(ident)}",
+            f"name = {_toml_str(feed.name)}",
+            f"url = {_toml_str(feed.url)}",
+            "",
+        ]
     return "\n".join(blocks)

@@ -44,8 +44,13 @@ def slugify(text: str) -> str:
 class General(Section):
     """`[resonanz]`: where data lives and how Resonanz introduces itself."""
 
-    database: str = Field(DEFAULT_DB, description="DuckDB file, relative to the config file; `RESONANZ_DB` overrides it.")
-    data_dir: str = Field(".resonanz", description="Working files (crawler HTTP cache, crawl output); `RESONANZ_DATA_DIR` overrides it.")
+    database: str = Field(
+        DEFAULT_DB, description="DuckDB file, relative to the config file; `RESONANZ_DB` overrides it."
+    )
+    data_dir: str = Field(
+        ".resonanz",
+        description="Working files (crawler HTTP cache, crawl output); `RESONANZ_DATA_DIR` overrides it.",
+    )
     user_agent: str = Field(
         "ResonanzBot/0.1 (+https://github.com/resonanz/resonanz; contact: comms@example.com)",
         description="User-Agent sent with every request; say who you are and how to reach you.",
@@ -57,7 +62,9 @@ class Company(Section):
     """`[company]`: the brand that relevance is measured against."""
 
     name: str = Field("Our company", description="Company name (also a brand keyword).")
-    brand_keywords: list[str] = Field([], description="Words whose mention makes a topic relevant to the brand (case-insensitive).")
+    brand_keywords: list[str] = Field(
+        [], description="Words whose mention makes a topic relevant to the brand (case-insensitive)."
+    )
 
 
 def _name_and_id(model: Feed | Site | OwnBlog, fallback: str) -> None:
@@ -91,11 +98,17 @@ class Site(Section):
     start_urls: list[HttpUrl] = Field(min_length=1, description="Where the crawl starts (required).")
     id: str = Field("", description="Stable source id (default: a slug of the name or first start URL).")
     name: str = Field("", description="Display name (default: the id).")
-    allowed_domains: list[str] = Field([], description="Hosts (or host:port) the crawl may visit; default: the start URLs' hosts.")
+    allowed_domains: list[str] = Field(
+        [], description="Hosts (or host:port) the crawl may visit; default: the start URLs' hosts."
+    )
     max_pages: int = Field(200, ge=1, le=100_000, description="Pages per crawl at most.")
     max_depth: int = Field(4, ge=0, le=50, description="Link depth from the start URLs at most.")
-    follow_feeds: bool = Field(True, description="Discover feeds (`<link rel=alternate>`) and follow their items.")
-    follow_sitemaps: bool = Field(True, description="Discover sitemaps (robots.txt, /sitemap.xml) and follow them.")
+    follow_feeds: bool = Field(
+        True, description="Discover feeds (`<link rel=alternate>`) and follow their items."
+    )
+    follow_sitemaps: bool = Field(
+        True, description="Discover sitemaps (robots.txt, /sitemap.xml) and follow them."
+    )
 
     @field_validator("start_urls")
     @classmethod
@@ -116,7 +129,9 @@ class OwnBlog(Section):
     name: str = Field("Own blog", description="Display name.")
     id: str = Field("own-blog", description="Source id.")
     feed: HttpUrl | None = Field(None, description="The blog's feed (posts); `feed` or `site` is required.")
-    site: HttpUrl | None = Field(None, description="The blog's home page (crawled for comments when `comment_pages`).")
+    site: HttpUrl | None = Field(
+        None, description="The blog's home page (crawled for comments when `comment_pages`)."
+    )
     comment_feeds: Literal["auto"] | list[HttpUrl] = Field(
         "auto", description="`auto`: each post's `wfw:commentRss`; or a list of comment-feed URLs."
     )
@@ -125,7 +140,9 @@ class OwnBlog(Section):
 
     @model_validator(mode="after")
     def _need_something(self) -> OwnBlog:
-        for url in [self.feed, self.site] + (self.comment_feeds if isinstance(self.comment_feeds, list) else []):
+        for url in [self.feed, self.site] + (
+            self.comment_feeds if isinstance(self.comment_feeds, list) else []
+        ):
             if url is not None:
                 check_http_url(url)
         if self.feed is None and self.site is None:
@@ -136,24 +153,47 @@ class OwnBlog(Section):
 class Crawl(Section):
     """`[crawl]`: fetching and crawling behaviour for all sources."""
 
-    concurrency_per_domain: int = Field(2, ge=1, le=64, description="Requests in flight per site (host:port).")
+    concurrency_per_domain: int = Field(
+        2, ge=1, le=64, description="Requests in flight per site (host:port)."
+    )
     concurrency: int = Field(16, ge=1, le=256, description="Requests in flight overall.")
-    autothrottle: bool = Field(True, description="Scrapy AutoThrottle: adapt the delay to each server's latency.")
-    download_delay: float = Field(0.25, ge=0, le=60, description="Minimum seconds between requests to one site.")
+    autothrottle: bool = Field(
+        True, description="Scrapy AutoThrottle: adapt the delay to each server's latency."
+    )
+    download_delay: float = Field(
+        0.25, ge=0, le=60, description="Minimum seconds between requests to one site."
+    )
     obey_robots: bool = Field(True, description="Obey robots.txt (rules and Crawl-delay).")
-    timeout_s: float = Field(20, gt=0, le=600, description="Seconds per request before it counts as a timeout.")
-    max_page_bytes: int = Field(5_000_000, ge=10_000, description="Larger pages are dropped with a recorded error.")
-    max_feed_bytes: int = Field(10_000_000, ge=10_000, description="Larger feeds are rejected with a recorded error.")
-    revisit_days: int = Field(30, ge=0, description="Known articles older than this are not re-checked for new comments.")
-    retries: int = Field(2, ge=0, le=10, description="Retries of transient failures (timeouts, 5xx, 429 after Retry-After), with backoff.")
+    timeout_s: float = Field(
+        20, gt=0, le=600, description="Seconds per request before it counts as a timeout."
+    )
+    max_page_bytes: int = Field(
+        5_000_000, ge=10_000, description="Larger pages are dropped with a recorded error."
+    )
+    max_feed_bytes: int = Field(
+        10_000_000, ge=10_000, description="Larger feeds are rejected with a recorded error."
+    )
+    revisit_days: int = Field(
+        30, ge=0, description="Known articles older than this are not re-checked for new comments."
+    )
+    retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Retries of transient failures (timeouts, 5xx, 429 after Retry-After), with backoff.",
+    )
 
 
 class Topic(Section):
     """`[[topics]]`: one entry of the taxonomy that documents are scored against."""
 
     name: str = Field(min_length=1, description="Topic name (required; stakeholders refer to it).")
-    description: str = Field("", description="One line on what belongs to the topic (used by the zero-shot model).")
-    keywords: list[str] = Field([], description="Typical terms, German and English (used by the zero-shot model).")
+    description: str = Field(
+        "", description="One line on what belongs to the topic (used by the zero-shot model)."
+    )
+    keywords: list[str] = Field(
+        [], description="Typical terms, German and English (used by the zero-shot model)."
+    )
 
 
 class Stakeholder(Section):
@@ -167,22 +207,45 @@ class Stakeholder(Section):
 class Models(Section):
     """`[models]`: `builtin:...` offline defaults, or any Hugging Face model id / local directory."""
 
-    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where transformer models run (`auto`: CUDA when present).")
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where transformer models run (`auto`: CUDA when present)."
+    )
     precision: Literal["auto", "float32", "bfloat16", "float16"] = Field(
-        "auto", description="Compute precision of transformer models (`auto`: bfloat16 on CPUs with native bf16, float16 on CUDA, else float32)."
+        "auto",
+        description="Compute precision of transformer models (`auto`: bfloat16 on CPUs with native bf16, float16 on CUDA, else float32).",
     )
     batch_size: int = Field(32, ge=1, le=4096, description="Texts per model batch.")
     language: str = Field("builtin:lingua", description="Language detector.")
-    embedding: str = Field("builtin:use", description="Sentence encoder for topics, emerging topics and question groups.")
-    sentiment: str = Field("builtin:sentiment-head", description="Sentiment model: the builtin head or a text-classification model.")
-    topics: str = Field("builtin:prototypes", description="Topic model: builtin embedding prototypes or a zero-shot (NLI) model.")
-    max_length: int = Field(256, ge=16, le=4096, description="Tokens per text for transformer models (longer texts are truncated).")
-    sentiment_labels: dict[str, Literal["negative", "neutral", "positive"]] = Field(
-        {}, description="Map a sentiment model's own labels onto negative/neutral/positive, e.g. `{\"LABEL_0\" = \"negative\"}`."
+    embedding: str = Field(
+        "builtin:use", description="Sentence encoder for topics, emerging topics and question groups."
     )
-    topic_threshold: float = Field(0.5, gt=0, lt=1, description="Score from which a document is assigned to a topic.")
-    hypothesis_template: str = Field("This text is about {}.", description="Hypothesis of zero-shot (NLI) topic models.")
-    emerging_days: int = Field(56, ge=1, le=3650, description="Days of external posts clustered into emerging topics.")
+    sentiment: str = Field(
+        "builtin:sentiment-head",
+        description="Sentiment model: the builtin head or a text-classification model.",
+    )
+    topics: str = Field(
+        "builtin:prototypes",
+        description="Topic model: builtin embedding prototypes or a zero-shot (NLI) model.",
+    )
+    max_length: int = Field(
+        256,
+        ge=16,
+        le=4096,
+        description="Tokens per text for transformer models (longer texts are truncated).",
+    )
+    sentiment_labels: dict[str, Literal["negative", "neutral", "positive"]] = Field(
+        {},
+        description='Map a sentiment model\'s own labels onto negative/neutral/positive, e.g. `{"LABEL_0" = "negative"}`.',
+    )
+    topic_threshold: float = Field(
+        0.5, gt=0, lt=1, description="Score from which a document is assigned to a topic."
+    )
+    hypothesis_template: str = Field(
+        "This text is about {}.", description="Hypothesis of zero-shot (NLI) topic models."
+    )
+    emerging_days: int = Field(
+        56, ge=1, le=3650, description="Days of external posts clustered into emerging topics."
+    )
 
 
 class Schedule(Section):
@@ -197,15 +260,25 @@ class Schedule(Section):
 class Operations(Section):
     """`[operations]`: run health."""
 
-    failure_threshold: int = Field(3, ge=1, le=1000, description="A source failing this many fetches in a row is flagged.")
+    failure_threshold: int = Field(
+        3, ge=1, le=1000, description="A source failing this many fetches in a row is flagged."
+    )
 
 
 class Privacy(Section):
     """`[privacy]`: GDPR — keyed pseudonyms for comment authors, retention of raw text."""
 
-    pseudonymize_authors: bool = Field(False, description="Store comment authors as keyed pseudonyms (HMAC-SHA256).")
-    key_env: str = Field("RESONANZ_PSEUDONYM_KEY", pattern=ENV_NAME, description="Environment variable holding the pseudonym key (≥ 16 characters).")
-    retention_days: int = Field(0, ge=0, description="Empty text and title of documents older than this after each run (0: keep).")
+    pseudonymize_authors: bool = Field(
+        False, description="Store comment authors as keyed pseudonyms (HMAC-SHA256)."
+    )
+    key_env: str = Field(
+        "RESONANZ_PSEUDONYM_KEY",
+        pattern=ENV_NAME,
+        description="Environment variable holding the pseudonym key (≥ 16 characters).",
+    )
+    retention_days: int = Field(
+        0, ge=0, description="Empty text and title of documents older than this after each run (0: keep)."
+    )
 
     def pseudonym_key(self) -> bytes | None:
         """The HMAC key from the environment variable `key_env`; None when pseudonymisation is off."""
@@ -233,8 +306,14 @@ class Digest(Section):
     smtp_host: str = Field("", description="SMTP server; empty: digests are written, not sent.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
     smtp_user: str = Field("", description="SMTP login (empty: none).")
-    password_env: str = Field("RESONANZ_SMTP_PASSWORD", pattern=ENV_NAME, description="Environment variable holding the SMTP password.")
-    from_address: str = Field("resonanz@localhost", alias="from", pattern=EMAIL, description="Sender address (key `from`).")
+    password_env: str = Field(
+        "RESONANZ_SMTP_PASSWORD",
+        pattern=ENV_NAME,
+        description="Environment variable holding the SMTP password.",
+    )
+    from_address: str = Field(
+        "resonanz@localhost", alias="from", pattern=EMAIL, description="Sender address (key `from`)."
+    )
     starttls: bool = Field(True, description="Use STARTTLS.")
     timeout_s: float = Field(30, gt=0, le=600, description="SMTP timeout in seconds.")
 
@@ -250,4 +329,6 @@ class Alerts(Section):
     baseline_days: int = Field(56, ge=7, le=365, description="Length of the trailing baseline in days.")
     threshold: float = Field(2.0, gt=0, le=20, description="Deviation (z-score) from which a spike alerts.")
     min_documents: int = Field(5, ge=1, description="Fewer documents in the recent window never alert.")
-    negative_share_delta: float = Field(0.15, gt=0, le=1, description="Rise of the negative share that alerts (0.15 = 15 points).")
+    negative_share_delta: float = Field(
+        0.15, gt=0, le=1, description="Rise of the negative share that alerts (0.15 = 15 points)."
+    )

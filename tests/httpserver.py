@@ -24,6 +24,7 @@ import pytest
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
+
 @dataclass
 class Route:
     """How one path answers. Validators (etag / last_modified) make it answer 304 to matching requests."""
@@ -71,7 +72,9 @@ class LocalServer:
         self.port = self._httpd.server_address[1]
         self.netloc = f"127.0.0.1:{self.port}"
         self.base_url = f"http://{self.netloc}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True, name=f"httpd-{self.port}")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, daemon=True, name=f"httpd-{self.port}"
+        )
         self._thread.start()
 
     def url(self, path: str = "/") -> str:
@@ -100,7 +103,9 @@ class LocalServer:
     def status(self, path: str, code: int, retry_after: str | None = None, body: str = "") -> str:
         """Answer `path` with an HTTP error (404, 410, 429, 500, 503...), optionally with Retry-After."""
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
-        return self.add(path, body or f"error {code}", status=code, headers=headers, content_type="text/plain")
+        return self.add(
+            path, body or f"error {code}", status=code, headers=headers, content_type="text/plain"
+        )
 
     def redirect(self, path: str, to: str, code: int = 302) -> str:
         return self.add(path, b"", status=code, headers={"Location": to}, content_type=None)
@@ -110,7 +115,9 @@ class LocalServer:
         self.redirect(path + "?n=1", path)
         return self.redirect(path, path + "?n=1")
 
-    def huge(self, path: str, size: int, content_type: str = "application/rss+xml", send_length: bool = True) -> str:
+    def huge(
+        self, path: str, size: int, content_type: str = "application/rss+xml", send_length: bool = True
+    ) -> str:
         return self.add(path, filler_bytes=size, content_type=content_type, send_length=send_length)
 
     def slow(self, path: str, delay_s: float, body: bytes | str = b"slow", **options) -> str:
@@ -129,7 +136,9 @@ class LocalServer:
         self.add("/image.png.html", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, content_type="image/png")
         self.status("/error/", 503)
         self.redirect_loop("/loop/")
-        self.add("/latin1/", (PAGES / "ghost.html").read_bytes(), content_type="text/html; charset=iso-8859-1")
+        self.add(
+            "/latin1/", (PAGES / "ghost.html").read_bytes(), content_type="text/html; charset=iso-8859-1"
+        )
         return self.url("/")
 
     def sequence(self, path: str, *routes: Route) -> str:
@@ -175,7 +184,7 @@ class LocalServer:
             return route
         for prefix, directory in self.mounts.items():
             if bare.startswith(prefix):
-                file = (directory / bare[len(prefix):]).resolve()
+                file = (directory / bare[len(prefix) :]).resolve()
                 if file.is_file() and directory.resolve() in file.parents:
                     ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
                     return Route(body=file.read_bytes(), content_type=ctype)
@@ -187,8 +196,9 @@ def _not_modified(route: Route, headers: dict[str, str]) -> bool:
         return route.etag in [tag.strip() for tag in headers["if-none-match"].split(",")]
     if route.last_modified and headers.get("if-modified-since"):
         try:
-            return email.utils.parsedate_to_datetime(headers["if-modified-since"]) >= \
-                email.utils.parsedate_to_datetime(route.last_modified)
+            return email.utils.parsedate_to_datetime(
+                headers["if-modified-since"]
+            ) >= email.utils.parsedate_to_datetime(route.last_modified)
         except (TypeError, ValueError):
             return False
     return False

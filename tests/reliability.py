@@ -20,27 +20,39 @@ import tomli_w
 from warehouse.db import query
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST_CRAWL = {"autothrottle": False, "download_delay": 0.0, "retries": 0, "timeout_s": 5,
-              "concurrency_per_domain": 4}
+FAST_CRAWL = {
+    "autothrottle": False,
+    "download_delay": 0.0,
+    "retries": 0,
+    "timeout_s": 5,
+    "concurrency_per_domain": 4,
+}
 
 
-def rss(base: str, items: Iterable[tuple[str, str, str]], title: str = "Feed", encoding: str = "utf-8") -> bytes:
+def rss(
+    base: str, items: Iterable[tuple[str, str, str]], title: str = "Feed", encoding: str = "utf-8"
+) -> bytes:
     """An RSS 2.0 feed of (path, title, text) items on `base`, encoded as declared."""
     entries = "".join(
         f"<item><title>{escape(t)}</title><link>{base}{path}</link><guid>{base}{path}</guid>"
         f"<description>{escape(text)}</description></item>"
         for path, t, text in items
     )
-    xml = (f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>{escape(title)}</title>'
-           f"<link>{base}/</link>{entries}</channel></rss>")
+    xml = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+        f"<link>{base}/</link>{entries}</channel></rss>"
+    )
     return xml.encode(encoding)
 
 
 def write_config(folder: Path, **sections: object) -> Path:
     """A config with database and work files in `folder` and fast crawl settings, plus the given sections."""
     data: dict[str, object] = {
-        "resonanz": {"database": str(folder / "resonanz.duckdb"), "data_dir": str(folder / "work"),
-                     "user_agent": "ResonanzTest/1.0 (+https://example.org/bot; contact: ops@example.org)"},
+        "resonanz": {
+            "database": str(folder / "resonanz.duckdb"),
+            "data_dir": str(folder / "work"),
+            "user_agent": "ResonanzTest/1.0 (+https://example.org/bot; contact: ops@example.org)",
+        },
         "crawl": dict(FAST_CRAWL),
     }
     for name, values in sections.items():
@@ -56,7 +68,9 @@ def write_config(folder: Path, **sections: object) -> Path:
 
 def fetch_log(db: Path, run_id: str) -> pd.DataFrame:
     """The fetch_log rows of one run, indexed by source_id."""
-    return query(db, "SELECT * FROM fetch_log WHERE run_id = ? ORDER BY source_id", [run_id]).set_index("source_id")
+    return query(db, "SELECT * FROM fetch_log WHERE run_id = ? ORDER BY source_id", [run_id]).set_index(
+        "source_id"
+    )
 
 
 def prefect_env(folder: Path) -> dict[str, str]:
@@ -85,8 +99,13 @@ class ResonanzProcess:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "resonanz.cli", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            [sys.executable, "-m", "resonanz.cli", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -118,7 +137,9 @@ class ResonanzProcess:
         def found() -> str | None:
             hit = next((line for line in list(self.lines) if regex.search(line)), None)
             if hit is None and self.proc.poll() is not None:
-                raise AssertionError(f"process ended ({self.proc.returncode}) before {pattern!r}:\n{self.output}")
+                raise AssertionError(
+                    f"process ended ({self.proc.returncode}) before {pattern!r}:\n{self.output}"
+                )
             return hit
 
         return str(wait_until(found, timeout, f"{pattern!r} in the output of {self.proc.args}"))
@@ -146,7 +167,9 @@ class ResonanzProcess:
             self.proc.wait(timeout=10)
 
 
-def write_loop(db: str, stop_file: str, pause_s: float = 0.0, batch: int = 200, limit_s: float = 120.0) -> None:
+def write_loop(
+    db: str, stop_file: str, pause_s: float = 0.0, batch: int = 200, limit_s: float = 120.0
+) -> None:
     """Write like pipeline runs, round after round, until `stop_file` exists: a run, documents, the aggregates.
 
     Meant for a subprocess (`python -c`); prints one line per round. `pause_s` between rounds stands
@@ -162,9 +185,14 @@ def write_loop(db: str, stop_file: str, pause_s: float = 0.0, batch: int = 200, 
     round_ = 0
     while not Path(stop_file).exists() and time.monotonic() < deadline:
         run_id = start_run(db)
-        docs = [DocumentRecord("comment", "writer", url, url, f"Kommentar {round_}-{i}: Preise, Datenschutz, KI.")
-                for i in range(batch) for url in [f"http://127.0.0.1:9/writer/{round_}/#comment-{i}"]]
-        ingest_outcome(db, FetchOutcome("writer", "http://127.0.0.1:9/writer/", "ok", 200, documents=docs), run_id)
+        docs = [
+            DocumentRecord("comment", "writer", url, url, f"Kommentar {round_}-{i}: Preise, Datenschutz, KI.")
+            for i in range(batch)
+            for url in [f"http://127.0.0.1:9/writer/{round_}/#comment-{i}"]
+        ]
+        ingest_outcome(
+            db, FetchOutcome("writer", "http://127.0.0.1:9/writer/", "ok", 200, documents=docs), run_id
+        )
         refresh_aggregates(db)
         finish_run(db, run_id, "ok")
         round_ += 1

@@ -27,9 +27,13 @@ def test_emerging_storyline_ranks_first_or_second_with_its_independent_blogs(fix
     db, corpus = shared_insight_db()
     topics = crowd.crowd_topics(db)
     storyline_docs = corpus.doc_ids(STORYLINE)
-    evidence = {row.topic_id: set(crowd.topic_evidence(db, row.topic_id)["url"]) for row in topics.itertuples()}
+    evidence = {
+        row.topic_id: set(crowd.topic_evidence(db, row.topic_id)["url"]) for row in topics.itertuples()
+    }
     urls = {d.url for d in corpus.documents if d.doc_id in storyline_docs}
-    rank = next(row.rank for row in topics.itertuples() if evidence[row.topic_id] and evidence[row.topic_id] <= urls)
+    rank = next(
+        row.rank for row in topics.itertuples() if evidence[row.topic_id] and evidence[row.topic_id] <= urls
+    )
     assert rank <= 2
     top = topics[topics["rank"] == rank].iloc[0]
     carriers = {d.source_id for d in corpus.documents if d.doc_id in storyline_docs and d.kind == "post"}
@@ -114,7 +118,9 @@ def test_volume_and_negative_spikes_are_detected(tmp_db: Path):
     days = {today - timedelta(days=d): (1, 0) for d in range(7, 63)}  # quiet baseline, never negative
     days.update({today - timedelta(days=d): (6, 4) for d in range(7)})  # a loud, negative recent week
     ingest_series(tmp_db, "Preise & Lizenzen", days)
-    ingest_series(tmp_db, "Teams & Arbeit", {today - timedelta(days=d): (1, 0) for d in range(63)}, "calm-blog")
+    ingest_series(
+        tmp_db, "Teams & Arbeit", {today - timedelta(days=d): (1, 0) for d in range(63)}, "calm-blog"
+    )
     refresh_aggregates(tmp_db, today=today)
     found = detect_alerts(tmp_db, AlertSettings(), today)
     kinds = {(a.kind, a.topic) for a in found if a.scope == "taxonomy"}
@@ -127,11 +133,16 @@ def test_volume_and_negative_spikes_are_detected(tmp_db: Path):
 
 
 def test_reacted_statements_match_comments_to_sentences():
-    post = ("Wir stellen das Lizenzmodell auf Preise pro Nutzer um. Kleine Teams zahlen dadurch weniger als bisher. "
-            "Die Migration der bestehenden Verträge erfolgt automatisch zum Jahreswechsel.")
-    comments = ["Preise pro Nutzer sind für uns ein Problem, das Lizenzmodell ist zu teuer.",
-                "Das Lizenzmodell mit Preisen pro Nutzer lehnen wir ab.", "Danke!",
-                "Wie läuft die Migration der Verträge genau ab?"]
+    post = (
+        "Wir stellen das Lizenzmodell auf Preise pro Nutzer um. Kleine Teams zahlen dadurch weniger als bisher. "
+        "Die Migration der bestehenden Verträge erfolgt automatisch zum Jahreswechsel."
+    )
+    comments = [
+        "Preise pro Nutzer sind für uns ein Problem, das Lizenzmodell ist zu teuer.",
+        "Das Lizenzmodell mit Preisen pro Nutzer lehnen wir ab.",
+        "Danke!",
+        "Wie läuft die Migration der Verträge genau ab?",
+    ]
     ranked = reacted_statements(post, comments, ["negative", "negative", "positive", "neutral"])
     assert ranked[0] == ("Wir stellen das Lizenzmodell auf Preise pro Nutzer um.", 2, 2)
     assert ranked[1][0].startswith("Die Migration") and ranked[1][1:] == (1, 0)

@@ -38,8 +38,11 @@ def page(name: str) -> AppTest:
 
 def texts(at: AppTest) -> str:
     """Everything the page wrote as Markdown, captions and titles, as one string."""
-    parts = [e.value for kind in ("markdown", "caption", "title", "subheader", "error", "success", "info")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "title", "subheader", "error", "success", "info")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -163,7 +166,11 @@ def test_adopt_a_topic_then_edit_it_in_the_plan(app_env: Path):
     assert any("editorial plan as entry" in s.value for s in at.success)
     [entry] = editorial.list_entries(app_env)
     assert (entry.title, entry.owner, entry.origin_kind, entry.origin_id) == (
-        "Data Act: our exit plan for customers", "Dr. Felix Brandt", "topic", top["topic_id"])
+        "Data Act: our exit plan for customers",
+        "Dr. Felix Brandt",
+        "topic",
+        top["topic_id"],
+    )
     assert len(entry.evidence) == len(crowd.topic_evidence(app_env, top["topic_id"]))
 
     plan = page("plan")
@@ -202,7 +209,9 @@ def test_pages_render_on_an_empty_database(tmp_path: Path, monkeypatch: pytest.M
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_app_explains_a_missing_database_and_missing_aggregates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_app_explains_a_missing_database_and_missing_aggregates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("RESONANZ_CONFIG", str(tmp_path / "missing.toml"))
     monkeypatch.setenv("RESONANZ_DB", str(tmp_path / "none.duckdb"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()

@@ -67,17 +67,32 @@ def plan_some_posts(db: Path) -> None:
     """Adopt the top crowdsourced topic and the most asked question, so the plan page has content."""
     top = crowd.crowd_topics(db).iloc[0]
     evidence = crowd.topic_evidence(db, top["topic_id"]).head(3)
-    editorial.add_entry(db, PlanEntry(
-        title="Data Act: what switching means for KontorOne customers", angle="Our exit plan, in plain words",
-        owner="Dr. Felix Brandt", due_date=date(2026, 12, 4), status="writing", origin_kind="topic",
-        origin_id=str(top["topic_id"]), evidence=tuple(Evidence(r.title, r.url) for r in evidence.itertuples()),
-    ))
+    editorial.add_entry(
+        db,
+        PlanEntry(
+            title="Data Act: what switching means for KontorOne customers",
+            angle="Our exit plan, in plain words",
+            owner="Dr. Felix Brandt",
+            due_date=date(2026, 12, 4),
+            status="writing",
+            origin_kind="topic",
+            origin_id=str(top["topic_id"]),
+            evidence=tuple(Evidence(r.title, r.url) for r in evidence.itertuples()),
+        ),
+    )
     question = insights.question_groups(db, 1)[0]
-    editorial.add_entry(db, PlanEntry(
-        title=f"Answered: {question['label']}"[:120], owner="Aylin Demir", channel="Newsletter",
-        due_date=date(2026, 12, 11) + timedelta(days=7), status="planned", origin_kind="question",
-        origin_id=question["group_id"],
-    ))
+    editorial.add_entry(
+        db,
+        PlanEntry(
+            title=f"Answered: {question['label']}"[:120],
+            owner="Aylin Demir",
+            channel="Newsletter",
+            due_date=date(2026, 12, 11) + timedelta(days=7),
+            status="planned",
+            origin_kind="question",
+            origin_id=question["group_id"],
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +113,9 @@ def app_url(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     config.write_text(example_config(), encoding="utf-8")
     port = free_port()
     log = (folder / "streamlit.log").open("w")
-    process = subprocess.Popen(streamlit_command(port), env=app_env(db, str(config)), cwd=ROOT, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        streamlit_command(port), env=app_env(db, str(config)), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         wait_healthy(port, process)
         yield f"http://127.0.0.1:{port}"
@@ -123,8 +139,10 @@ def test_screenshots_of_every_page(app_url: str, browser: Browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, (path, text) in PAGES.items():
         browser.open(f"{app_url}/{path}", text)
-        failed = browser.evaluate("Array.from(document.querySelectorAll('[data-testid=\"stException\"]'))"
-                                  ".map(e => e.innerText).join('\\n')")
+        failed = browser.evaluate(
+            "Array.from(document.querySelectorAll('[data-testid=\"stException\"]'))"
+            ".map(e => e.innerText).join('\\n')"
+        )
         assert not failed, f"{name}: {failed[:500]}"
         size = browser.screenshot(SCREENSHOTS / f"{name}.png")
         assert size > MIN_PNG_BYTES, f"{name}.png is only {size} bytes: the page did not render"

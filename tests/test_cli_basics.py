@@ -38,7 +38,9 @@ def test_init_writes_valid_commented_config(tmp_path: Path, capsys: pytest.Captu
 
 def test_import_opml_adds_only_new_feeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     config = tmp_path / "resonanz.toml"
-    config.write_text('[[feeds]]\nid = "blog-a"\nurl = "http://127.0.0.1:9/a/feed.xml"\n# keep me\n', encoding="utf-8")
+    config.write_text(
+        '[[feeds]]\nid = "blog-a"\nurl = "http://127.0.0.1:9/a/feed.xml"\n# keep me\n', encoding="utf-8"
+    )
     opml = tmp_path / "subs.opml"
     opml.write_text(OPML, encoding="utf-8")
     assert main(["import-opml", str(opml), "--config", str(config)]) == 0
@@ -64,8 +66,12 @@ def test_stats_json_on_empty_database(tmp_db: Path, capsys: pytest.CaptureFixtur
 
 
 def test_stats_without_database_is_a_clear_error(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-m", "resonanz.cli", "stats", "--db", str(tmp_path / "none.duckdb")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "resonanz.cli", "stats", "--db", str(tmp_path / "none.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "no Resonanz database" in result.stderr
 

@@ -33,12 +33,16 @@ def test_defaults_and_derived_ids():
     [
         ('[[feeds]]\nurl = "ftp://example.com/feed"\n', "feeds[0].url"),
         ('[[feeds]]\nurl = "http://a.example/feed"\nfull_txt = "auto"\n', "feeds[0].full_txt: unknown key"),
-        ('[crawl]\nconcurrency_per_domain = 0\n', "crawl.concurrency_per_domain"),
+        ("[crawl]\nconcurrency_per_domain = 0\n", "crawl.concurrency_per_domain"),
         ('[[stakeholders]]\nname = "A"\nemail = "not-an-email"\n', "stakeholders[0].email"),
-        ('[[topics]]\nname = "X"\n[[stakeholders]]\nname = "A"\nemail = "a@b.c"\ntopics = ["Y"]\n',
-         "stakeholders[0].topics: unknown topic"),
-        ('[[feeds]]\nid = "a"\nurl = "http://a.example/f"\n[[feeds]]\nid = "a"\nurl = "http://b.example/f"\n',
-         "source ids must be unique"),
+        (
+            '[[topics]]\nname = "X"\n[[stakeholders]]\nname = "A"\nemail = "a@b.c"\ntopics = ["Y"]\n',
+            "stakeholders[0].topics: unknown topic",
+        ),
+        (
+            '[[feeds]]\nid = "a"\nurl = "http://a.example/f"\n[[feeds]]\nid = "a"\nurl = "http://b.example/f"\n',
+            "source ids must be unique",
+        ),
         ('[own_blog]\nname = "Blog"\n', "own_blog"),
     ],
 )

@@ -15,10 +15,23 @@ BLOGS = {"mittelstand-digital": 100, "datenschutz-praxis": 25, "ki-im-buero": 25
 
 
 def test_demo_crawl(demo_web, tmp_path: Path) -> None:
-    sites = [SiteSpec(slug, [demo_web.sites[slug] + "/"], [urlsplit(demo_web.sites[slug]).netloc],
-                      max_pages=pages, max_depth=4) for slug, pages in BLOGS.items()]
-    settings = CrawlSettings(user_agent=UA, download_delay=0, autothrottle=False, concurrency_per_domain=4,
-                             cache_dir=tmp_path / "cache")
+    sites = [
+        SiteSpec(
+            slug,
+            [demo_web.sites[slug] + "/"],
+            [urlsplit(demo_web.sites[slug]).netloc],
+            max_pages=pages,
+            max_depth=4,
+        )
+        for slug, pages in BLOGS.items()
+    ]
+    settings = CrawlSettings(
+        user_agent=UA,
+        download_delay=0,
+        autothrottle=False,
+        concurrency_per_domain=4,
+        cache_dir=tmp_path / "cache",
+    )
     outcomes = crawl_sites(sites, work_dir=tmp_path, known_urls=(), settings=settings, timeout_s=240)
     for outcome in outcomes:
         posts = [d for d in outcome.documents if d.kind == "post"]

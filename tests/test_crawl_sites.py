@@ -15,8 +15,15 @@ LASTMOD = "Mon, 05 Oct 2026 10:00:00 GMT"
 
 
 def settings(tmp_path: Path, **overrides) -> CrawlSettings:
-    values = {"user_agent": UA, "download_delay": 0.0, "autothrottle": False, "concurrency_per_domain": 4,
-              "cache_dir": tmp_path / "cache", "revisit_days": 3650, "extract_workers": 1}
+    values = {
+        "user_agent": UA,
+        "download_delay": 0.0,
+        "autothrottle": False,
+        "concurrency_per_domain": 4,
+        "cache_dir": tmp_path / "cache",
+        "revisit_days": 3650,
+        "extract_workers": 1,
+    }
     values.update(overrides)
     return CrawlSettings(**values)
 
@@ -24,29 +31,46 @@ def settings(tmp_path: Path, **overrides) -> CrawlSettings:
 def blog_a(server: LocalServer, elsewhere: str) -> None:
     """A WordPress-like blog with a handmade archive page; robots.txt forbids /private/."""
     server.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
-    server.add("/", f"""<html><head><meta property="og:type" content="website">
+    server.add(
+        "/",
+        f"""<html><head><meta property="og:type" content="website">
         <link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>
         <a href="/2026/10/e-rechnung-empfang/?utm_source=home">E-Rechnung</a> <a href="/private/secret/">x</a>
         <a href="/archiv/handmade.html#top">Archiv</a> <a href="{elsewhere}">other port</a>
         <a href="https://example.com/outside">outside</a> <a href="/missing/">gone</a></body></html>""",
-               etag='"home"')
+        etag='"home"',
+    )
     server.add("/2026/10/e-rechnung-empfang/", (PAGES / "wordpress.html").read_bytes(), last_modified=LASTMOD)
-    server.add("/archiv/handmade.html", (PAGES / "handmade.html").read_bytes(), content_type="text/html",
-               etag='"hm"')
+    server.add(
+        "/archiv/handmade.html", (PAGES / "handmade.html").read_bytes(), content_type="text/html", etag='"hm"'
+    )
     server.add("/private/secret/", "<html><body>secret</body></html>")
-    server.add("/feed/", f"""<?xml version="1.0"?><rss version="2.0"><channel><title>A</title>
-        <item><title>E-Rechnung</title><link>{server.url('/2026/10/e-rechnung-empfang/')}</link></item>
-        </channel></rss>""", content_type="application/rss+xml", etag='"feed"')
+    server.add(
+        "/feed/",
+        f"""<?xml version="1.0"?><rss version="2.0"><channel><title>A</title>
+        <item><title>E-Rechnung</title><link>{server.url("/2026/10/e-rechnung-empfang/")}</link></item>
+        </channel></rss>""",
+        content_type="application/rss+xml",
+        etag='"feed"',
+    )
 
 
 def blog_b(server: LocalServer) -> None:
     """A Ghost-like and a Medium-like post, found only through the sitemap named in robots.txt."""
-    server.add("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {server.url('/sitemap.xml')}\n",
-               content_type="text/plain")
+    server.add(
+        "/robots.txt",
+        f"User-agent: *\nAllow: /\nSitemap: {server.url('/sitemap.xml')}\n",
+        content_type="text/plain",
+    )
     server.add("/", "<html><head><title>B</title></head><body><p>Welcome</p></body></html>", etag='"b"')
-    server.add("/sitemap.xml", f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-        <url><loc>{server.url('/ai-humans/')}</loc></url><url><loc>{server.url('/@tomasz/pricing')}</loc></url>
-        </urlset>""", content_type="application/xml", etag='"sm"')
+    server.add(
+        "/sitemap.xml",
+        f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <url><loc>{server.url("/ai-humans/")}</loc></url><url><loc>{server.url("/@tomasz/pricing")}</loc></url>
+        </urlset>""",
+        content_type="application/xml",
+        etag='"sm"',
+    )
     server.add("/ai-humans/", (PAGES / "ghost.html").read_bytes(), etag='"g"')
     server.add("/@tomasz/pricing", (PAGES / "medium.html").read_bytes(), etag='"m"')
 
@@ -86,7 +110,11 @@ def test_crawl_scope_robots_comments_and_incremental(tmp_path: Path, two_blogs) 
     post = next(d for d in out_a.documents if d.kind == "post" and "e-rechnung" in d.url)
     assert post.canonical_url == a.url("/2026/10/e-rechnung-empfang/")
     assert (post.title, post.author, post.via, post.own) == (
-        "E-Rechnung im Mittelstand: ein Jahr Empfangspflicht", "Jana Keller", "crawl", False)
+        "E-Rechnung im Mittelstand: ein Jahr Empfangspflicht",
+        "Jana Keller",
+        "crawl",
+        False,
+    )
     comments_b = [d for d in out_b.documents if d.kind == "comment"]
     assert {c.parent_url for c in comments_b} == {b.url("/ai-humans/"), b.url("/@tomasz/pricing")}
     assert all(c.own and c.via == "comment-page" and c.author and c.published_at for c in comments_b)
@@ -94,20 +122,29 @@ def test_crawl_scope_robots_comments_and_incremental(tmp_path: Path, two_blogs) 
     # second run, everything known: pages revalidated with conditional GET (304), nothing extracted
     known = {d.canonical_url for o in first for d in o.documents}
     a.clear_log()
-    second = crawl_sites(sites[:2], work_dir=tmp_path, known_urls=known, settings=settings(tmp_path), timeout_s=90)
+    second = crawl_sites(
+        sites[:2], work_dir=tmp_path, known_urls=known, settings=settings(tmp_path), timeout_s=90
+    )
     assert [summary(o) for o in second] == [("not_modified", 0, 0), ("not_modified", 0, 0)]
     assert all(o.meta["extracted"] == 0 for o in second)
     post_requests = a.requests_for("/2026/10/e-rechnung-empfang/")
     assert post_requests and post_requests[-1].headers.get("if-modified-since") == LASTMOD
 
     # the warehouse lost everything (crash before ingest): cached pages are extracted again
-    third = crawl_sites(sites[:1], work_dir=tmp_path, known_urls=(), settings=settings(tmp_path), timeout_s=90)
+    third = crawl_sites(
+        sites[:1], work_dir=tmp_path, known_urls=(), settings=settings(tmp_path), timeout_s=90
+    )
     assert summary(third[0]) == ("ok", 2, 5)
 
     # known articles older than revisit_days are not requested at all
     a.clear_log()
-    crawl_sites(sites[:1], work_dir=tmp_path, known_urls=known, settings=settings(tmp_path, revisit_days=1),
-                timeout_s=90)
+    crawl_sites(
+        sites[:1],
+        work_dir=tmp_path,
+        known_urls=known,
+        settings=settings(tmp_path, revisit_days=1),
+        timeout_s=90,
+    )
     assert "/" in a.paths()
     assert "/2026/10/e-rechnung-empfang/" not in a.paths() and "/archiv/handmade.html" not in a.paths()
 
@@ -121,23 +158,34 @@ def test_page_budget_and_depth(tmp_path: Path, make_server) -> None:  # noqa: F8
     server.add("/deep/1/", "<html><body><a href='/deep/2/'>next</a></body></html>")
     server.add("/deep/2/", "<html><body><a href='/deep/3/'>next</a></body></html>")
     budget = SiteSpec("budget", [server.url("/")], [server.netloc], max_pages=6, max_depth=5)
-    [outcome] = crawl_sites([budget], work_dir=tmp_path, known_urls=(), settings=settings(tmp_path), timeout_s=60)
+    [outcome] = crawl_sites(
+        [budget], work_dir=tmp_path, known_urls=(), settings=settings(tmp_path), timeout_s=60
+    )
     pages = [p for p in server.paths() if p.startswith(("/p/", "/deep/")) or p == "/"]
     assert len(pages) == 6 and outcome.meta["budget_exhausted"] > 0
     shallow = SiteSpec("shallow", [server.url("/")], [server.netloc], max_pages=100, max_depth=1)
     server.clear_log()
-    crawl_sites([shallow], work_dir=tmp_path / "2", known_urls=(), settings=settings(tmp_path / "2"), timeout_s=60)
+    crawl_sites(
+        [shallow], work_dir=tmp_path / "2", known_urls=(), settings=settings(tmp_path / "2"), timeout_s=60
+    )
     assert "/deep/1/" in server.paths() and "/deep/2/" not in server.paths()
 
 
 def test_crawl_timeout_is_reported(tmp_path: Path, make_server) -> None:  # noqa: F811
     server = make_server()
-    server.add("/", "<html><body>" + " ".join(f'<a href="/s/{i}/">{i}</a>' for i in range(20)) + "</body></html>")
+    server.add(
+        "/", "<html><body>" + " ".join(f'<a href="/s/{i}/">{i}</a>' for i in range(20)) + "</body></html>"
+    )
     for i in range(20):
         server.slow(f"/s/{i}/", 1.0, "<html><body>slow</body></html>")
     spec = SiteSpec("slow", [server.url("/")], [server.netloc], max_pages=50, max_depth=2)
-    [outcome] = crawl_sites([spec], work_dir=tmp_path, known_urls=(),
-                            settings=settings(tmp_path, concurrency_per_domain=1), timeout_s=6)
+    [outcome] = crawl_sites(
+        [spec],
+        work_dir=tmp_path,
+        known_urls=(),
+        settings=settings(tmp_path, concurrency_per_domain=1),
+        timeout_s=6,
+    )
     assert outcome.status == "partial"
     assert "time limit" in outcome.error
 
@@ -145,15 +193,24 @@ def test_crawl_timeout_is_reported(tmp_path: Path, make_server) -> None:  # noqa
 def test_hostile_pages_are_recorded_and_the_rest_lands(tmp_path: Path, make_server) -> None:  # noqa: F811
     server = make_server()
     spec = SiteSpec("hostile", [server.hostile_site()], [server.netloc], max_pages=20, max_depth=2)
-    [outcome] = crawl_sites([spec], work_dir=tmp_path, known_urls=(),
-                            settings=settings(tmp_path, max_page_bytes=100_000), timeout_s=60)
+    [outcome] = crawl_sites(
+        [spec],
+        work_dir=tmp_path,
+        known_urls=(),
+        settings=settings(tmp_path, max_page_bytes=100_000),
+        timeout_s=60,
+    )
     assert outcome.status == "partial"
     assert "requests failed" in outcome.error
     titles = {d.title for d in outcome.documents if d.kind == "post"}
-    assert titles == {"E-Rechnung im Mittelstand: ein Jahr Empfangspflicht", "Why AI bookkeeping still needs humans"}
+    assert titles == {
+        "E-Rechnung im Mittelstand: ein Jahr Empfangspflicht",
+        "Why AI bookkeeping still needs humans",
+    }
     ghost = next(d for d in outcome.documents if d.title and d.title.startswith("Why AI"))
     assert "Ask for the DPA annex – it should say so" in next(
-        d.text for d in outcome.documents if d.parent_url == ghost.canonical_url and "DPA" in d.text)
+        d.text for d in outcome.documents if d.parent_url == ghost.canonical_url and "DPA" in d.text
+    )
     assert "/huge/: page too large (over 100,000 bytes)" in outcome.error
     assert outcome.meta["errors"] == 2 and outcome.meta["non_html"] == 1  # huge, 503 (retried); the image
     assert server.paths().count("/loop/") == 1  # the redirect back is a duplicate: dropped, no loop

@@ -14,13 +14,16 @@ from crawlers.urls import Scope, canonical_url, comment_id_from, comment_url, ne
 
 
 def test_canonical_url_rules() -> None:
-    assert normalize_url("HTTP://Blog.Example.COM:80/a/?utm_source=x&b=2&a=1&fbclid=z#frag") == \
-        "http://blog.example.com/a/?a=1&b=2"
+    assert (
+        normalize_url("HTTP://Blog.Example.COM:80/a/?utm_source=x&b=2&a=1&fbclid=z#frag")
+        == "http://blog.example.com/a/?a=1&b=2"
+    )
     assert canonical_url("http://h:81/p?utm_medium=rss", "/canonical/") == "http://h:81/canonical/"
     assert canonical_url("http://h/p", "javascript:void(0)") == "http://h/p"
     assert comment_url("http://h/p/#x", "5") == "http://h/p/#comment-5"
-    assert [comment_id_from(v) for v in ("comment-12", "#response-7", "k-3", "li-comment-5", "kommentar-ab")] == \
-        ["12", "7", "3", "5", "ab"]
+    assert [
+        comment_id_from(v) for v in ("comment-12", "#response-7", "k-3", "li-comment-5", "kommentar-ab")
+    ] == ["12", "7", "3", "5", "ab"]
 
 
 def test_scope_is_per_port_for_entries_with_port() -> None:
@@ -64,14 +67,34 @@ def test_retry_after() -> None:
 def test_crawl_state_only_narrows_work_for_known_pages(tmp_path: Path) -> None:
     state = CrawlState.load(tmp_path)
     old = (datetime.now(UTC) - timedelta(days=90)).isoformat()
-    state.update([
-        {"type": "page", "url": "http://h:1/old/", "canonical_url": "http://h:1/old/", "published": old,
-         "article": True, "extracted": True},
-        {"type": "page", "url": "http://h:1/lost/", "canonical_url": "http://h:1/lost/", "published": old,
-         "article": True, "extracted": True},
-        {"type": "page", "url": "http://h:1/", "canonical_url": "http://h:1/", "article": False, "extracted": True},
-        {"type": "page", "url": "http://h:1/cached/", "extracted": False},
-    ])
+    state.update(
+        [
+            {
+                "type": "page",
+                "url": "http://h:1/old/",
+                "canonical_url": "http://h:1/old/",
+                "published": old,
+                "article": True,
+                "extracted": True,
+            },
+            {
+                "type": "page",
+                "url": "http://h:1/lost/",
+                "canonical_url": "http://h:1/lost/",
+                "published": old,
+                "article": True,
+                "extracted": True,
+            },
+            {
+                "type": "page",
+                "url": "http://h:1/",
+                "canonical_url": "http://h:1/",
+                "article": False,
+                "extracted": True,
+            },
+            {"type": "page", "url": "http://h:1/cached/", "extracted": False},
+        ]
+    )
     state.save()
     loaded = CrawlState.load(tmp_path)
     cutoff = datetime.now(UTC) - timedelta(days=30)

@@ -119,8 +119,9 @@ def test_digest_includes_alerts_on_the_stakeholders_topics(digest_db: Path, tmp_
     assert all(a.topic in MIRIAM or a.scope == "emerging" for a in miriam.alerts)
 
 
-def test_cli_digest_writes_markdown_and_html_per_stakeholder(digest_db: Path, tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]):
+def test_cli_digest_writes_markdown_and_html_per_stakeholder(
+    digest_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     config = write_config(tmp_path)
     out = tmp_path / "digests"
     assert main(["digest", "--config", str(config), "--db", str(digest_db), "--output", str(out)]) == 0
@@ -128,12 +129,15 @@ def test_cli_digest_writes_markdown_and_html_per_stakeholder(digest_db: Path, tm
     assert "miriam-albers.md" in names and "miriam-albers.html" in names
     assert len(names) == 2 * len(load_config(config).stakeholders)
     assert (out / "miriam-albers.html").read_text(encoding="utf-8").startswith("<!doctype html>")
-    assert main(["digest", "--config", str(config), "--db", str(digest_db), "--stakeholder", "Aylin Demir"]) == 0
+    assert (
+        main(["digest", "--config", str(config), "--db", str(digest_db), "--stakeholder", "Aylin Demir"]) == 0
+    )
     assert "# Resonanz digest for Aylin Demir" in capsys.readouterr().out
 
 
-def test_cli_digest_send_without_smtp_says_which_key(digest_db: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]):
+def test_cli_digest_send_without_smtp_says_which_key(
+    digest_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     config = write_config(tmp_path)
     assert main(["digest", "--send", "--config", str(config), "--db", str(digest_db)]) == 1
     assert "digest.smtp_host" in capsys.readouterr().err
@@ -141,15 +145,46 @@ def test_cli_digest_send_without_smtp_says_which_key(digest_db: Path, tmp_path: 
 
 def hostile_digest() -> Digest:
     return Digest(
-        name="Eve <b>", email="eve@example.com", topics=["E-Rechnung"], start=date(2026, 11, 1), end=date(2026, 11, 7),
-        summaries=[{"topic": "E-Rechnung", "documents": 3, "previous": 1, "negative_share": 0.5,
-                    "previous_negative_share": None}],
-        evidence=[{"title": HOSTILE, "url": "javascript:alert(1)", "safe_url": None, "source": HOSTILE,
-                   "author": HOSTILE, "day": "2026-11-02", "comments": 2, "sentiment": "negative",
-                   "topics": ["E-Rechnung"], "excerpt": HOSTILE}],
+        name="Eve <b>",
+        email="eve@example.com",
+        topics=["E-Rechnung"],
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 7),
+        summaries=[
+            {
+                "topic": "E-Rechnung",
+                "documents": 3,
+                "previous": 1,
+                "negative_share": 0.5,
+                "previous_negative_share": None,
+            }
+        ],
+        evidence=[
+            {
+                "title": HOSTILE,
+                "url": "javascript:alert(1)",
+                "safe_url": None,
+                "source": HOSTILE,
+                "author": HOSTILE,
+                "day": "2026-11-02",
+                "comments": 2,
+                "sentiment": "negative",
+                "topics": ["E-Rechnung"],
+                "excerpt": HOSTILE,
+            }
+        ],
         questions=[{"label": HOSTILE, "questions": 3, "topics": ["E-Rechnung"], "example": HOSTILE}],
         alerts=[Alert("volume", "taxonomy", HOSTILE, "x", 9, 2.0, 3.5, 9, "high")],
-        crowd=[{"topic_id": "et-1", "label": HOSTILE, "score": 2.5, "blogs": 3, "recent": 9, "taxonomy": ["E-Rechnung"]}],
+        crowd=[
+            {
+                "topic_id": "et-1",
+                "label": HOSTILE,
+                "score": 2.5,
+                "blogs": 3,
+                "recent": 9,
+                "taxonomy": ["E-Rechnung"],
+            }
+        ],
     )
 
 

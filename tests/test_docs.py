@@ -31,4 +31,6 @@ def test_example_config_shows_every_key():
         assert section in parsed, f"example config lacks [{section}]"
         for key, sub in model.model_fields.items():
             name = sub.alias or key
-            assert re.search(rf"^#?\s*{re.escape(name)}\s*=", text, flags=re.M), f"example config lacks {section}.{name}"
+            assert re.search(rf"^#?\s*{re.escape(name)}\s*=", text, flags=re.M), (
+                f"example config lacks {section}.{name}"
+            )

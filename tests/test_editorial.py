@@ -33,13 +33,32 @@ HOSTILE = "=HYPERLINK(\"http://evil.example\") <script>alert('x')</script> | pip
 @pytest.fixture
 def plan_db(tmp_db: Path) -> Path:
     init_db(tmp_db)
-    add_entry(tmp_db, PlanEntry(
-        title="Data Act: our exit plan", angle="What switching means for KontorOne customers", owner="Dr. Felix Brandt",
-        channel="Blog", due_date=date(2026, 12, 10), status="planned", origin_kind="topic", origin_id="et-data-act",
-        evidence=(Evidence("Switching fees end in January 2027", "http://127.0.0.1:8757/switching-fees/"),),
-    ))
-    add_entry(tmp_db, PlanEntry(title=HOSTILE, angle="line one\nline two", due_date=date(2027, 1, 15),
-                                origin_kind="question", origin_id="qg-datev"))
+    add_entry(
+        tmp_db,
+        PlanEntry(
+            title="Data Act: our exit plan",
+            angle="What switching means for KontorOne customers",
+            owner="Dr. Felix Brandt",
+            channel="Blog",
+            due_date=date(2026, 12, 10),
+            status="planned",
+            origin_kind="topic",
+            origin_id="et-data-act",
+            evidence=(
+                Evidence("Switching fees end in January 2027", "http://127.0.0.1:8757/switching-fees/"),
+            ),
+        ),
+    )
+    add_entry(
+        tmp_db,
+        PlanEntry(
+            title=HOSTILE,
+            angle="line one\nline two",
+            due_date=date(2027, 1, 15),
+            origin_kind="question",
+            origin_id="qg-datev",
+        ),
+    )
     add_entry(tmp_db, PlanEntry(title="No date yet"))
     return tmp_db
 
@@ -49,22 +68,36 @@ def test_entries_survive_a_restart_in_order(plan_db: Path):
     assert [e.position for e in entries] == [1, 2, 3]
     first = entries[0]
     assert (first.title, first.owner, first.due_date, first.status) == (
-        "Data Act: our exit plan", "Dr. Felix Brandt", date(2026, 12, 10), "planned")
-    assert first.evidence == (Evidence("Switching fees end in January 2027", "http://127.0.0.1:8757/switching-fees/"),)
+        "Data Act: our exit plan",
+        "Dr. Felix Brandt",
+        date(2026, 12, 10),
+        "planned",
+    )
+    assert first.evidence == (
+        Evidence("Switching fees end in January 2027", "http://127.0.0.1:8757/switching-fees/"),
+    )
 
 
 def test_adopting_the_same_topic_twice_keeps_one_entry(plan_db: Path):
-    again = add_entry(plan_db, PlanEntry(title="Data Act again", origin_kind="topic", origin_id="et-data-act"))
+    again = add_entry(
+        plan_db, PlanEntry(title="Data Act again", origin_kind="topic", origin_id="et-data-act")
+    )
     assert again == list_entries(plan_db)[0].entry_id
     assert len(list_entries(plan_db)) == 3
 
 
 def test_edit_move_reorder_delete(plan_db: Path):
     ids = [e.entry_id for e in list_entries(plan_db)]
-    update_entry(plan_db, ids[2], title="Now dated", due_date="2027-02-01", status="writing", owner="Aylin Demir")
+    update_entry(
+        plan_db, ids[2], title="Now dated", due_date="2027-02-01", status="writing", owner="Aylin Demir"
+    )
     edited = list_entries(plan_db)[2]
     assert (edited.title, edited.due_date, edited.status, edited.owner) == (
-        "Now dated", date(2027, 2, 1), "writing", "Aylin Demir")
+        "Now dated",
+        date(2027, 2, 1),
+        "writing",
+        "Aylin Demir",
+    )
     move_entry(plan_db, ids[2], -2)
     assert [e.entry_id for e in list_entries(plan_db)] == [ids[2], ids[0], ids[1]]
     reorder(plan_db, [ids[1]])
@@ -75,8 +108,12 @@ def test_edit_move_reorder_delete(plan_db: Path):
 
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"status": "done"}, "status"), ({"title": " "}, "title"), ({"due_date": "next week"}, "due_date"),
-     ({"origin_id": "x"}, "cannot edit origin_id")],
+    [
+        ({"status": "done"}, "status"),
+        ({"title": " "}, "title"),
+        ({"due_date": "next week"}, "due_date"),
+        ({"origin_id": "x"}, "cannot edit origin_id"),
+    ],
 )
 def test_bad_edits_name_the_field(plan_db: Path, changes: dict, message: str):
     with pytest.raises(PlanError, match=message):
@@ -118,7 +155,16 @@ def test_markdown_export_is_a_table_with_escaped_cells(plan_db: Path):
     lines = [line for line in text.splitlines() if line.startswith("|")]
     header, rule, *rows = lines
     cells = re.split(r"(?<!\\)\|", header)[1:-1]
-    assert [c.strip() for c in cells] == ["#", "Title", "Angle", "Owner", "Channel", "Due", "Status", "Evidence"]
+    assert [c.strip() for c in cells] == [
+        "#",
+        "Title",
+        "Angle",
+        "Owner",
+        "Channel",
+        "Due",
+        "Status",
+        "Evidence",
+    ]
     assert re.fullmatch(r"\|(---\|)+", rule) and rule.count("---") == len(cells)
     assert len(rows) == 3
     for row in rows:  # every row has as many unescaped cell separators as the header
@@ -127,11 +173,19 @@ def test_markdown_export_is_a_table_with_escaped_cells(plan_db: Path):
     assert "[Switching fees end in January 2027](<http://127.0.0.1:8757/switching-fees/>)" in text
 
 
+def _cells(xlsx: bytes) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+
+
 def test_cli_export_writes_every_format(plan_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     for fmt in FORMATS:
         target = tmp_path / f"plan.{fmt}"
         assert main(["export", "--format", fmt, "--output", str(target), "--db", str(plan_db)]) == 0
-        assert target.read_bytes() == export_plan(list_entries(plan_db), fmt)
+        expected = export_plan(list_entries(plan_db), fmt)
+        if fmt == "xlsx":  # the zip members carry the time of writing: compare the cells
+            assert _cells(target.read_bytes()) == _cells(expected)
+        else:
+            assert target.read_bytes() == expected
     assert main(["export", "-f", "md", "--db", str(plan_db)]) == 0
     assert "| 1 | Data Act: our exit plan |" in capsys.readouterr().out
 

@@ -19,8 +19,15 @@ def test_own_blog_feed_and_comment_feeds_then_304(demo_web) -> None:
     assert all(c.own and c.parent_url in post_urls and "#comment-" in c.canonical_url for c in comments)
     assert all(p.published_at and p.published_at.tzinfo for p in posts)
     known = {d.canonical_url for d in first.documents}
-    second = collect_feed("kontor-blog", url, own=True, comment_feeds="auto", validators=first.validators,
-                          known_urls=known, http=HTTP)
+    second = collect_feed(
+        "kontor-blog",
+        url,
+        own=True,
+        comment_feeds="auto",
+        validators=first.validators,
+        known_urls=known,
+        http=HTTP,
+    )
     assert (second.status, second.http_status, second.documents) == ("not_modified", 304, [])
 
 

@@ -35,8 +35,9 @@ def _serve(server: LocalServer, row: dict[str, str], root: Path) -> tuple[str, d
     headers = _headers(row["header"])
     ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     others = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    url = server.add(f"/manifest/{row['path']}", (root / row["path"]).read_bytes(), content_type=ctype,
-                     headers=others)
+    url = server.add(
+        f"/manifest/{row['path']}", (root / row["path"]).read_bytes(), content_type=ctype, headers=others
+    )
     return url, headers
 
 
@@ -96,7 +97,9 @@ def test_expectations_hold_for_our_parse(shared_dir: Path, http_server: LocalSer
 def test_check_feed_reports_bozo_problem(shared_dir: Path) -> None:
     report = check_feed(str(shared_dir / "data" / "feeds" / "illformed" / "rss_empty_document.xml"))
     assert report["bozo"] is True and report["problem"] and report["entry_count"] == 0
-    report = check_feed(str(shared_dir / "data" / "feeds" / "encoding" / "bozo_http_i18n.xml"),
-                        headers={"Content-type": "text/xml"})
+    report = check_feed(
+        str(shared_dir / "data" / "feeds" / "encoding" / "bozo_http_i18n.xml"),
+        headers={"Content-type": "text/xml"},
+    )
     assert report["bozo"] is True and report["problem_is_benign"] is True
     assert report["title"] == "Iñtërnâtiônàlizætiøn"

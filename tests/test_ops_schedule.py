@@ -219,6 +219,7 @@ def test_serve_registers_schedules_and_runs_on_a_real_server(tmp_path: Path):
         collect = found["resonanz-collect"]
         assert [s["schedule"]["cron"] for s in collect["schedules"]] == [YEARLY]
         assert collect["parameters"] == {"config_path": str(tmp_path / "resonanz.toml"), "db": str(db)}
+
         def create_run():
             # the server's SQLite can answer 503/500 while the scheduler writes at a minute boundary: retry
             answer = httpx.post(

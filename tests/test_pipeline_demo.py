@@ -46,8 +46,14 @@ def demo_run(demo_web, tmp_path_factory, prefect_harness):
 
     folder = tmp_path_factory.mktemp("pipeline")
     base = tomllib.loads(demo_config_text(demo_web.sites))
-    feeds = [*base["feeds"], {"id": "not-a-feed", "name": "Not a feed", "url": demo_web.sites["kontor-blog"] + "/"}]
-    sites = [*base["sites"], {"id": "unreachable", "name": "Gone", "start_urls": [f"http://127.0.0.1:{_closed_port()}/"]}]
+    feeds = [
+        *base["feeds"],
+        {"id": "not-a-feed", "name": "Not a feed", "url": demo_web.sites["kontor-blog"] + "/"},
+    ]
+    sites = [
+        *base["sites"],
+        {"id": "unreachable", "name": "Gone", "start_urls": [f"http://127.0.0.1:{_closed_port()}/"]},
+    ]
     config = write_demo_config(demo_web, folder, feeds=feeds, sites=sites)
 
     def run():
@@ -57,7 +63,9 @@ def demo_run(demo_web, tmp_path_factory, prefect_harness):
 
 
 def _fetch_log(db: Path, run_id: str):
-    return query(db, "SELECT * FROM fetch_log WHERE run_id = ? ORDER BY source_id", [run_id]).set_index("source_id")
+    return query(db, "SELECT * FROM fetch_log WHERE run_id = ? ORDER BY source_id", [run_id]).set_index(
+        "source_id"
+    )
 
 
 def test_first_run_collects_every_demo_source(demo_run):
@@ -67,8 +75,12 @@ def test_first_run_collects_every_demo_source(demo_run):
     stats = collection_stats(db)
     docs = stats["documents"]
     assert docs["post_external"] >= 150 and docs["post_own"] >= 20 and docs["comment_own"] >= 150
-    per_source = query(db, "SELECT source_id, count(*) n FROM documents GROUP BY 1").set_index("source_id")["n"]
-    demo_sources = query(db, "SELECT source_id FROM sources WHERE source_id NOT IN ('not-a-feed', 'unreachable')")
+    per_source = query(db, "SELECT source_id, count(*) n FROM documents GROUP BY 1").set_index("source_id")[
+        "n"
+    ]
+    demo_sources = query(
+        db, "SELECT source_id FROM sources WHERE source_id NOT IN ('not-a-feed', 'unreachable')"
+    )
     for source in demo_sources["source_id"]:  # every demo source landed something of its own
         assert per_source.get(source, 0) > 0 or source.endswith("-web"), source
     assert stats["sources"] == len(demo_sources) + 2
@@ -78,7 +90,9 @@ def test_broken_sources_have_clear_errors(demo_run):
     log = _fetch_log(demo_run["db"], demo_run["first"]["run_id"])
     assert log.loc["not-a-feed", "status"] == "error" and "feed" in log.loc["not-a-feed", "error"].lower()
     unreachable = log.loc["unreachable", "error"].lower()
-    assert log.loc["unreachable", "status"] == "error" and ("refused" in unreachable or "connect" in unreachable)
+    assert log.loc["unreachable", "status"] == "error" and (
+        "refused" in unreachable or "connect" in unreachable
+    )
     assert log.loc["procurement-pulse", "status"] == "partial"
     assert "ill-formed" in log.loc["procurement-pulse", "error"]
     assert log.loc["procurement-pulse", "new"] > 0  # parsed as far as possible
@@ -138,7 +152,9 @@ def test_second_run_adds_nothing_and_feeds_answer_304(demo_run):
     assert second["documents"]["new"] == 0 and second["documents"]["updated"] == 0
     assert sum(second["enrich"]["enriched"].values()) == 0
     log = _fetch_log(demo_run["db"], second["run_id"])
-    feeds = query(demo_run["db"], "SELECT source_id FROM sources WHERE kind IN ('feed', 'own_blog')")["source_id"]
+    feeds = query(demo_run["db"], "SELECT source_id FROM sources WHERE kind IN ('feed', 'own_blog')")[
+        "source_id"
+    ]
     working = [f for f in feeds if f != "not-a-feed"]
     assert (log.loc[working, "http_status"] == 304).all()
     assert (log.loc[working, "status"] == "not_modified").all()

@@ -27,7 +27,8 @@ PAGES = ("overview", "crowd", "feedback", "questions", "sources", "plan", "diges
 def _problems(name: str, at: AppTest) -> list[str]:
     """Exceptions, and the app's 'database is busy' warning (a reader that gave up)."""
     return [f"{name}: {e.value}" for e in at.exception] + [
-        f"{name}: {w.value}" for w in at.warning if "busy" in str(w.value)]
+        f"{name}: {w.value}" for w in at.warning if "busy" in str(w.value)
+    ]
 
 
 def test_app_pages_render_while_a_pipeline_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,8 +37,10 @@ def test_app_pages_render_while_a_pipeline_writes(tmp_path: Path, monkeypatch: p
     stop = tmp_path / "stop"
     monkeypatch.setenv("RESONANZ_DB", str(db))
     monkeypatch.delenv("RESONANZ_CONFIG", raising=False)
-    code = ("import sys; sys.path.insert(0, 'tests'); from reliability import write_loop; "
-            f"write_loop({str(db)!r}, {str(stop)!r})")  # back-to-back runs, the worst case for readers
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from reliability import write_loop; "
+        f"write_loop({str(db)!r}, {str(stop)!r})"
+    )  # back-to-back runs, the worst case for readers
     writer = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     problems: list[str] = []
     slowest = 0.0
@@ -45,7 +48,9 @@ def test_app_pages_render_while_a_pipeline_writes(tmp_path: Path, monkeypatch: p
         assert writer.stdout is not None and writer.stdout.readline().startswith("round 1")  # it writes
         for name in PAGES * 2:  # with a cold data cache: every write changes the data version
             started = time.monotonic()
-            at = AppTest.from_string(f"from ui.pages import {name}\n{name}.render()", default_timeout=60).run()
+            at = AppTest.from_string(
+                f"from ui.pages import {name}\n{name}.render()", default_timeout=60
+            ).run()
             slowest = max(slowest, time.monotonic() - started)
             problems += _problems(name, at)
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
@@ -70,9 +75,15 @@ def test_two_runs_started_at_once(tmp_path: Path, make_server, prefect_harness) 
     config = write_config(tmp_path, feeds=[{"id": "slow", "url": feed, "full_text": "never"}])
     db = tmp_path / "resonanz.duckdb"
     args = ["run", "--no-enrich", "--config", str(config)]
-    with ResonanzProcess(args, prefect_env(tmp_path)) as one, ResonanzProcess(args, prefect_env(tmp_path)) as two:
-        first = wait_until(lambda: next((p for p in (one, two) if p.proc.poll() is not None), None), 120,
-                           "one of the runs to end")
+    with (
+        ResonanzProcess(args, prefect_env(tmp_path)) as one,
+        ResonanzProcess(args, prefect_env(tmp_path)) as two,
+    ):
+        first = wait_until(
+            lambda: next((p for p in (one, two) if p.proc.poll() is not None), None),
+            120,
+            "one of the runs to end",
+        )
         other = two if first is one else one
         assert first.finish(5) == 3, first.output
         assert "another Resonanz run is in progress" in first.output and '"pid"' in first.output  # the holder

@@ -19,7 +19,10 @@ CASES = {
     "bad-url": ('[[feeds]]\nurl = "file:///etc/passwd"\n', "feeds[0].url: must be an http(s) URL"),
     "no-start-urls": ('[[sites]]\nid = "s"\n', "sites[0].start_urls: Field required"),
     "zero-timeout": ("[crawl]\ntimeout_s = 0\n", "crawl.timeout_s: Input should be greater than 0"),
-    "wrong-type": ('[[sites]]\nstart_urls = ["http://127.0.0.1:9/"]\nmax_pages = "many"\n', "sites[0].max_pages"),
+    "wrong-type": (
+        '[[sites]]\nstart_urls = ["http://127.0.0.1:9/"]\nmax_pages = "many"\n',
+        "sites[0].max_pages",
+    ),
     "typo": ("[crawl]\nretrys = 3\n", "crawl.retrys: unknown key (typo?)"),
     "bad-cron": ('[schedule]\ncollect = "0 25 * * *"\n', "schedule.collect: cron '0 25 * * *', hour"),
     "bad-toml": ('[[feeds]\nurl = "x"\n', "invalid TOML in"),

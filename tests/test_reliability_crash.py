@@ -35,7 +35,9 @@ def _config(web, folder: Path, tiny: str) -> Path:
     base = tomllib.loads(demo_config_text(web.sites))
     folder.mkdir(parents=True, exist_ok=True)
     return write_demo_config(
-        web, folder, feeds=[f for f in base["feeds"] if f["id"] in FEEDS],
+        web,
+        folder,
+        feeds=[f for f in base["feeds"] if f["id"] in FEEDS],
         sites=[s for s in base["sites"] if s["id"] in SITES],
         models={"embedding": tiny, "sentiment": tiny, "device": "cpu", "max_length": 16},
     )
@@ -140,10 +142,15 @@ def test_every_document_is_enriched_once_per_task_and_enrichment_resumed(crashes
     total = len(_documents(db))
     assert _enriched(db) == dict.fromkeys(TASKS, total)
     for table in ("doc_language", "doc_sentiment", "doc_embeddings"):
-        assert query(db, f"SELECT count(*) n, count(DISTINCT doc_id) d FROM {table}").iloc[0].tolist() == [total] * 2
+        assert (
+            query(db, f"SELECT count(*) n, count(DISTINCT doc_id) d FROM {table}").iloc[0].tolist()
+            == [total] * 2
+        )
     assert query(db, "SELECT count(DISTINCT doc_id) n FROM doc_topics")["n"][0] == total
     at_kill = crashes["enriched_at_kill"]
-    assert crashes["documents_at_kill"] == total and at_kill["language"] == total  # the first pass was written
+    assert (
+        crashes["documents_at_kill"] == total and at_kill["language"] == total
+    )  # the first pass was written
     final = query(db, "SELECT summary FROM runs WHERE status <> 'failed' ORDER BY started_at DESC LIMIT 1")
     enriched = json.loads(final["summary"][0])["enrich"]["enriched"]
     assert enriched == {task: total - at_kill.get(task, 0) for task in TASKS}  # only what was missing
@@ -160,7 +167,10 @@ def test_abandoned_runs_are_closed_and_the_lock_is_free(crashes) -> None:
 
 
 def test_a_crawl_that_never_reached_the_warehouse_is_extracted_again(
-    tmp_path: Path, make_server, prefect_harness, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    tmp_path: Path,
+    make_server,  # noqa: F811
+    prefect_harness,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A page re-crawled (new comment, now in the HTTP cache) by a run that died before storing it is not lost.
 
@@ -172,15 +182,18 @@ def test_a_crawl_that_never_reached_the_warehouse_is_extracted_again(
 
     page = (PAGES / "wordpress.html").read_text(encoding="utf-8")
     start = page.index('<li id="comment-7"')
-    first = page[:start] + page[page.index("</li>", start) + len("</li>"):]
+    first = page[:start] + page[page.index("</li>", start) + len("</li>") :]
     server = make_server()
     server.add("/", '<html><body><a href="/2026/10/e-rechnung-empfang/">E-Rechnung</a></body></html>')
     server.add(POST, first, etag='"v1"')
-    config = write_config(tmp_path, sites=[{"id": "blog", "start_urls": [server.url("/")]}],
-                          crawl={"revisit_days": 0})  # re-check old posts for comments every run
+    config = write_config(
+        tmp_path, sites=[{"id": "blog", "start_urls": [server.url("/")]}], crawl={"revisit_days": 0}
+    )  # re-check old posts for comments every run
 
     def comments() -> set[str]:
-        rows = query(tmp_path / "resonanz.duckdb", "SELECT canonical_url FROM documents WHERE kind = 'comment'")
+        rows = query(
+            tmp_path / "resonanz.duckdb", "SELECT canonical_url FROM documents WHERE kind = 'comment'"
+        )
         return {url.rsplit("#", 1)[1] for url in rows["canonical_url"]}
 
     assert run_pipeline(str(config), enrich=False).status == "ok"

@@ -27,7 +27,9 @@ def _serve(server: LocalServer, root: Path, row: dict[str, str]) -> str:
     headers = {name.strip(): value.strip()} if value.strip() else {}
     ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     others = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    return server.add(f"/shared/{row['path']}", (root / row["path"]).read_bytes(), content_type=ctype, headers=others)
+    return server.add(
+        f"/shared/{row['path']}", (root / row["path"]).read_bytes(), content_type=ctype, headers=others
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +43,24 @@ def shared_run(shared_dir: Path, tmp_path_factory, prefect_harness) -> dict:
     try:
         sources = {f"f{i:03d}": (row, _serve(server, root, row)) for i, row in enumerate(rows)}
         folder = tmp_path_factory.mktemp("shared-feeds")
-        config = write_config(folder, feeds=[{"id": sid, "url": url, "full_text": "never"}
-                                             for sid, (_, url) in sources.items()])
+        config = write_config(
+            folder, feeds=[{"id": sid, "url": url, "full_text": "never"} for sid, (_, url) in sources.items()]
+        )
         summary = run_pipeline(str(config), enrich=False)
         http = HttpSettings(user_agent="ResonanzTest/1.0", timeout_s=5)
-        expected = {sid: collect_feed(sid, url, full_text="never", http=http) for sid, (_, url) in sources.items()}
+        expected = {
+            sid: collect_feed(sid, url, full_text="never", http=http) for sid, (_, url) in sources.items()
+        }
     finally:
         server.close()
     db = Path(summary.db)
-    return {"summary": summary, "sources": sources, "log": fetch_log(db, summary.run_id), "db": db,
-            "expected": expected}
+    return {
+        "summary": summary,
+        "sources": sources,
+        "log": fetch_log(db, summary.run_id),
+        "db": db,
+        "expected": expected,
+    }
 
 
 def test_the_run_survives_every_file(shared_run) -> None:
@@ -79,8 +89,11 @@ def test_each_file_is_stored_in_full_or_rejected_with_a_recorded_error(shared_ru
 
 def test_well_formed_files_with_entries_are_not_flagged(shared_run) -> None:
     log, expected = shared_run["log"], shared_run["expected"]
-    flagged = [row["path"] for sid, (row, _) in shared_run["sources"].items()
-               if row["expect"].startswith("not bozo") and expected[sid].documents and log.loc[sid, "status"] != "ok"]
+    flagged = [
+        row["path"]
+        for sid, (row, _) in shared_run["sources"].items()
+        if row["expect"].startswith("not bozo") and expected[sid].documents and log.loc[sid, "status"] != "ok"
+    ]
     assert flagged == []
 
 

@@ -21,13 +21,17 @@ from warehouse.db import query
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 RSS = "application/rss+xml; charset=utf-8"
-LONG = ("Die E-Rechnungspflicht trifft den Mittelstand härter als gedacht: Rechnungen landen im falschen "
-        "Postfach, Lieferanten schicken ZUGFeRD-Dateien mit fehlerhaften Profilen, und die Buchhaltung fragt "
-        "nach, statt zu buchen. Wer 2027 selbst senden muss, sollte jetzt üben und den Prozess aufräumen, "
-        "bevor er ein Werkzeug auswählt.")
+LONG = (
+    "Die E-Rechnungspflicht trifft den Mittelstand härter als gedacht: Rechnungen landen im falschen "
+    "Postfach, Lieferanten schicken ZUGFeRD-Dateien mit fehlerhaften Profilen, und die Buchhaltung fragt "
+    "nach, statt zu buchen. Wer 2027 selbst senden muss, sollte jetzt üben und den Prozess aufräumen, "
+    "bevor er ein Werkzeug auswählt."
+)
 INJECTED_TITLE = '<script>alert("t")</script> Titel'
-INJECTED_HTML = ('<p>Hallo <script>alert("x")</script><img src=x onerror="alert(1)"> Welt '
-                 "&lt;b onmouseover=alert(2)&gt;</p>")
+INJECTED_HTML = (
+    '<p>Hallo <script>alert("x")</script><img src=x onerror="alert(1)"> Welt '
+    "&lt;b onmouseover=alert(2)&gt;</p>"
+)
 # source id → (status, the cause the error names, HTTP status; the URL it names when not the source's own)
 FAILURES = {
     "not-found": ("error", "HTTP 404 (not found)", 404),
@@ -46,8 +50,16 @@ FAILURES = {
     "hostile-site": ("partial", "page too large", 200, "/huge/"),
 }
 # source id → documents it must land
-LANDED = {"good": 3, "throttled": 2, "flaky": 2, "latin1-label": 1, "utf8-decl": 1, "duplicates": 1,
-          "injection": 1, "summary": 3}
+LANDED = {
+    "good": 3,
+    "throttled": 2,
+    "flaky": 2,
+    "latin1-label": 1,
+    "utf8-decl": 1,
+    "duplicates": 1,
+    "injection": 1,
+    "summary": 3,
+}
 
 
 def _closed_port() -> int:
@@ -59,11 +71,18 @@ def _closed_port() -> int:
 def _feeds(s: LocalServer) -> dict[str, str]:
     """Serve one feed per case; returns source id → URL."""
     base = s.base_url
-    feed = rss(base, [("/good/1/", "Eins", LONG), ("/good/2/", "Zwei", "Zweiter Text."), ("/good/3/", "Drei", "Drei.")])
+    feed = rss(
+        base,
+        [("/good/1/", "Eins", LONG), ("/good/2/", "Zwei", "Zweiter Text."), ("/good/3/", "Drei", "Drei.")],
+    )
     ok = Route(rss(base, [("/t/1/", "T1", "Text 1."), ("/t/2/", "T2", "Text 2.")]), content_type=RSS)
     flaky = Route(rss(base, [("/f/1/", "F1", "Text 1."), ("/f/2/", "F2", "Text 2.")]), content_type=RSS)
     dup = ("/dup/", "Doppelt", "Derselbe Beitrag.")
-    summary = [("/sum/ok/", "Voll", "Kurz …"), ("/sum/huge/", "Riesig", "Kurz …"), ("/sum/pdf/", "PDF", "Kurz …")]
+    summary = [
+        ("/sum/ok/", "Voll", "Kurz …"),
+        ("/sum/huge/", "Riesig", "Kurz …"),
+        ("/sum/pdf/", "PDF", "Kurz …"),
+    ]
     s.add("/sum/ok/", (PAGES / "wordpress.html").read_bytes())
     s.huge("/sum/huge/", 300_000, content_type="text/html")
     s.add("/sum/pdf/", b"%PDF-1.7 binary", content_type="application/pdf")
@@ -71,7 +90,9 @@ def _feeds(s: LocalServer) -> dict[str, str]:
         "good": s.add("/good.xml", feed, content_type=RSS),
         "not-found": s.status("/404.xml", 404),
         "gone": s.status("/410.xml", 410),
-        "throttled": s.sequence("/throttled.xml", Route(b"slow down", 429, "text/plain", {"Retry-After": "1"}), ok),
+        "throttled": s.sequence(
+            "/throttled.xml", Route(b"slow down", 429, "text/plain", {"Retry-After": "1"}), ok
+        ),
         "rate-limited": s.status("/429.xml", 429, retry_after="1"),
         "server-error": s.status("/503.xml", 503),
         "flaky": s.sequence("/flaky.xml", Route(b"oops", 500, "text/plain"), flaky),
@@ -82,14 +103,27 @@ def _feeds(s: LocalServer) -> dict[str, str]:
         "huge-chunked": s.huge("/huge-chunked.xml", 1_000_000, send_length=False),
         "image": s.add("/image.xml", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"),
         "html-page": s.add("/page.xml", "<html><body><p>Just a page</p></body></html>"),
-        "latin1-label": s.add("/l1.xml", rss(base, [("/l1/", "Grüße aus Köln", "Straße")]),
-                              content_type="application/rss+xml; charset=iso-8859-1"),
-        "utf8-decl": s.add("/u8.xml", rss(base, [("/u8/", "Grüße aus Köln", "Straße")]).decode().encode("cp1252"),
-                           content_type="application/rss+xml; charset=utf-8"),
-        "duplicates": s.add("/dups.xml", rss(base, [dup, dup, ("/dup/?utm_source=feed", *dup[1:])]), content_type=RSS),
-        "syndicated": s.add("/syn.xml", rss(base, [("/copy/1/", "Kopie", LONG.replace("härter", "stärker"))]),
-                            content_type=RSS),
-        "injection": s.add("/inj.xml", rss(base, [("/inj/", INJECTED_TITLE, INJECTED_HTML)]), content_type=RSS),
+        "latin1-label": s.add(
+            "/l1.xml",
+            rss(base, [("/l1/", "Grüße aus Köln", "Straße")]),
+            content_type="application/rss+xml; charset=iso-8859-1",
+        ),
+        "utf8-decl": s.add(
+            "/u8.xml",
+            rss(base, [("/u8/", "Grüße aus Köln", "Straße")]).decode().encode("cp1252"),
+            content_type="application/rss+xml; charset=utf-8",
+        ),
+        "duplicates": s.add(
+            "/dups.xml", rss(base, [dup, dup, ("/dup/?utm_source=feed", *dup[1:])]), content_type=RSS
+        ),
+        "syndicated": s.add(
+            "/syn.xml",
+            rss(base, [("/copy/1/", "Kopie", LONG.replace("härter", "stärker"))]),
+            content_type=RSS,
+        ),
+        "injection": s.add(
+            "/inj.xml", rss(base, [("/inj/", INJECTED_TITLE, INJECTED_HTML)]), content_type=RSS
+        ),
         "summary": s.add("/summary.xml", rss(base, summary), content_type=RSS),
     }
 
@@ -105,15 +139,28 @@ def faulty(tmp_path_factory, prefect_harness) -> dict:
         urls = _feeds(feeds_server)
         start = site_server.hostile_site(elsewhere.add("/elsewhere/", "<html><body>other site</body></html>"))
         config = write_config(
-            folder, crawl={"timeout_s": 1, "retries": 1, "max_feed_bytes": 200_000, "max_page_bytes": 100_000},
-            feeds=[{"id": i, "url": u, "full_text": "auto" if i == "summary" else "never"} for i, u in urls.items()],
-            sites=[{"id": "hostile-site", "start_urls": [start], "max_pages": 20},
-                   {"id": "unreachable", "start_urls": [f"http://127.0.0.1:{_closed_port()}/"]}],
+            folder,
+            crawl={"timeout_s": 1, "retries": 1, "max_feed_bytes": 200_000, "max_page_bytes": 100_000},
+            feeds=[
+                {"id": i, "url": u, "full_text": "auto" if i == "summary" else "never"}
+                for i, u in urls.items()
+            ],
+            sites=[
+                {"id": "hostile-site", "start_urls": [start], "max_pages": 20},
+                {"id": "unreachable", "start_urls": [f"http://127.0.0.1:{_closed_port()}/"]},
+            ],
         )
         summary = run_pipeline(str(config), enrich=False)
         db = Path(summary.db)
-        return {"summary": summary, "db": db, "log": fetch_log(db, summary.run_id), "urls": urls,
-                "server": feeds_server, "site": site_server, "elsewhere": elsewhere}
+        return {
+            "summary": summary,
+            "db": db,
+            "log": fetch_log(db, summary.run_id),
+            "urls": urls,
+            "server": feeds_server,
+            "site": site_server,
+            "elsewhere": elsewhere,
+        }
     finally:
         for server in servers:
             server.close()
@@ -128,7 +175,9 @@ def test_the_run_goes_on_and_names_every_failed_source(faulty) -> None:
     assert summary.status == "partial" and summary.error is None
     failed = {k for k, (status, *_) in FAILURES.items() if status == "error"}
     assert set(summary.collect.failed) == failed
-    run = query(faulty["db"], "SELECT status, error, finished_at FROM runs WHERE run_id = ?", [summary.run_id])
+    run = query(
+        faulty["db"], "SELECT status, error, finished_at FROM runs WHERE run_id = ?", [summary.run_id]
+    )
     assert run["status"][0] == "partial" and run["finished_at"][0] is not None
     assert len(faulty["log"]) == len(faulty["urls"]) + 2  # a fetch_log row for every source
 
@@ -142,8 +191,11 @@ def test_each_fault_is_recorded_with_url_and_cause(faulty, source: str) -> None:
     assert url in row["error"] and cause in row["error"], row["error"]
     if http_status is not None:
         assert row["http_status"] == http_status
-    state = query(faulty["db"], "SELECT last_status, last_error, consecutive_failures FROM sources WHERE source_id = ?",
-                  [source]).iloc[0]
+    state = query(
+        faulty["db"],
+        "SELECT last_status, last_error, consecutive_failures FROM sources WHERE source_id = ?",
+        [source],
+    ).iloc[0]
     assert (state["last_status"], state["last_error"]) == (status, row["error"])
     assert state["consecutive_failures"] == (1 if status == "error" else 0)
 
@@ -167,7 +219,11 @@ def test_5xx_and_timeouts_are_retried_then_recorded(faulty) -> None:
     server = faulty["server"]
     assert [len(server.requests_for(p)) for p in ("/503.xml", "/flaky.xml", "/slow.xml")] == [2, 2, 2]
     assert faulty["log"].loc["flaky", "status"] == "ok"  # the retry succeeded
-    assert [len(server.requests_for(p)) for p in ("/404.xml", "/410.xml", "/image.xml")] == [1, 1, 1]  # permanent
+    assert [len(server.requests_for(p)) for p in ("/404.xml", "/410.xml", "/image.xml")] == [
+        1,
+        1,
+        1,
+    ]  # permanent
 
 
 def test_size_caps_hold_for_feeds_articles_and_pages(faulty) -> None:
@@ -184,7 +240,10 @@ def test_size_caps_hold_for_feeds_articles_and_pages(faulty) -> None:
 def test_hostile_site_pages_are_recorded_and_the_rest_is_stored(faulty) -> None:
     docs = _docs(faulty["db"], "hostile-site")
     posts = {d["title"] for d in docs if d["kind"] == "post"}
-    assert posts == {"E-Rechnung im Mittelstand: ein Jahr Empfangspflicht", "Why AI bookkeeping still needs humans"}
+    assert posts == {
+        "E-Rechnung im Mittelstand: ein Jahr Empfangspflicht",
+        "Why AI bookkeeping still needs humans",
+    }
     assert sum(d["kind"] == "comment" for d in docs) >= 4
     assert "requests failed" in faulty["log"].loc["hostile-site", "error"]
     meta = json.loads(faulty["log"].loc["hostile-site", "meta"])
@@ -199,8 +258,11 @@ def test_wrong_charsets_are_decoded(faulty) -> None:
         assert (doc["title"], doc["text"]) == ("Grüße aus Köln", "Straße")
     ghost = next(d for d in _docs(faulty["db"], "hostile-site") if d["title"].startswith("Why AI"))
     assert "â€" not in ghost["text"] and "Ã" not in ghost["text"]  # no mojibake from the wrong label
-    meta = query(faulty["db"], "SELECT meta FROM fetch_log WHERE run_id = ? AND source_id = 'utf8-decl'",
-                 [faulty["summary"].run_id])["meta"][0]
+    meta = query(
+        faulty["db"],
+        "SELECT meta FROM fetch_log WHERE run_id = ? AND source_id = 'utf8-decl'",
+        [faulty["summary"].run_id],
+    )["meta"][0]
     assert "CharacterEncodingOverride" in meta  # the override is recorded, the feed still counts as ok
 
 
@@ -208,7 +270,10 @@ def test_duplicates_are_stored_once_and_near_duplicates_linked(faulty) -> None:
     db, log = faulty["db"], faulty["log"]
     [dup] = _docs(db, "duplicates")
     assert dup["canonical_url"] == faulty["server"].url("/dup/")  # tracking parameters dropped
-    pair = query(db, "SELECT doc_id, near_duplicate_of FROM documents WHERE url LIKE '%/good/1/' OR url LIKE '%/copy/1/'")
+    pair = query(
+        db,
+        "SELECT doc_id, near_duplicate_of FROM documents WHERE url LIKE '%/good/1/' OR url LIKE '%/copy/1/'",
+    )
     assert len(pair) == 2 and pair["near_duplicate_of"].notna().sum() == 1
     original = pair[pair["near_duplicate_of"].isna()]["doc_id"].iloc[0]
     assert pair["near_duplicate_of"].dropna().tolist() == [original]

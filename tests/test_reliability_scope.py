@@ -26,8 +26,11 @@ def polite(tmp_path_factory, prefect_harness) -> dict:
     servers = {name: LocalServer() for name in ("site", "other", "busy", "feeds")}
     site, other, busy, feeds = servers.values()
     try:
-        site.add("/robots.txt", f"User-agent: *\nDisallow: /private/\nCrawl-delay: {CRAWL_DELAY:g}\n",
-                 content_type="text/plain")
+        site.add(
+            "/robots.txt",
+            f"User-agent: *\nDisallow: /private/\nCrawl-delay: {CRAWL_DELAY:g}\n",
+            content_type="text/plain",
+        )
         pages = [f"/p/{i}/" for i in range(5)]
         offsite = [other.url("/linked/"), f"http://localhost:{site.port}/same-server-other-name/"]
         site.add("/", _page("home", [*pages, "/private/secret/", *offsite]))
@@ -37,13 +40,23 @@ def polite(tmp_path_factory, prefect_harness) -> dict:
         busy.add("/", _page("busy home", busy_pages))
         for path in busy_pages:
             busy.slow(path, 0.3, _page(f"slow page {path}"))
-        feed_urls = {f"feed-{i}": feeds.slow(f"/{i}/feed.xml", 0.3, rss(feeds.base_url, [(f"/{i}/a/", "A", "Text.")]),
-                                             content_type="application/rss+xml") for i in range(6)}
+        feed_urls = {
+            f"feed-{i}": feeds.slow(
+                f"/{i}/feed.xml",
+                0.3,
+                rss(feeds.base_url, [(f"/{i}/a/", "A", "Text.")]),
+                content_type="application/rss+xml",
+            )
+            for i in range(6)
+        }
         config = write_config(
             tmp_path_factory.mktemp("polite"),
             crawl={"autothrottle": True, "concurrency_per_domain": 2, "timeout_s": 5},
             feeds=[{"id": sid, "url": url, "full_text": "never"} for sid, url in feed_urls.items()],
-            sites=[{"id": "site", "start_urls": [site.url("/")]}, {"id": "busy", "start_urls": [busy.url("/")]}],
+            sites=[
+                {"id": "site", "start_urls": [site.url("/")]},
+                {"id": "busy", "start_urls": [busy.url("/")]},
+            ],
         )
         summary = run_pipeline(str(config), enrich=False)
     finally:

@@ -27,12 +27,22 @@ description = "XRechnung und ZUGFeRD"
 
 def _post(i: int, text: str = "Body") -> DocumentRecord:
     url = f"http://127.0.0.1:9/post-{i}/"
-    return DocumentRecord(kind="post", source_id="blog", url=url, canonical_url=url, title=f"Post {i}", text=text,
-                          author="A", published_at=datetime(2026, 1, i + 1, tzinfo=UTC))
+    return DocumentRecord(
+        kind="post",
+        source_id="blog",
+        url=url,
+        canonical_url=url,
+        title=f"Post {i}",
+        text=text,
+        author="A",
+        published_at=datetime(2026, 1, i + 1, tzinfo=UTC),
+    )
 
 
 def _ingest(db: Path, *docs: DocumentRecord) -> None:
-    ingest_outcome(db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=list(docs)), "run-1")
+    ingest_outcome(
+        db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=list(docs)), "run-1"
+    )
 
 
 def test_enrichment_gate_skips_only_unchanged_inputs(tmp_db: Path):
@@ -67,7 +77,9 @@ def test_aggregates_gate_depends_on_the_day_sources_and_brand(tmp_db: Path):
     _ingest(tmp_db, _post(1))
     aggregates_gate(cfg, tmp_db, date(2026, 3, 1)).completed()
     assert aggregates_gate(cfg, tmp_db, date(2026, 3, 1)).unchanged()
-    sync_sources(tmp_db, [SourceSpec("blog", "Blog", "feed", "http://127.0.0.1:9/feed")])  # same sources again
+    sync_sources(
+        tmp_db, [SourceSpec("blog", "Blog", "feed", "http://127.0.0.1:9/feed")]
+    )  # same sources again
     assert aggregates_gate(cfg, tmp_db, date(2026, 3, 1)).unchanged()
     assert not aggregates_gate(cfg, tmp_db, date(2026, 3, 2)).unchanged()  # a new day moves the windows
     renamed = [SourceSpec("blog", "The Blog", "feed", "http://127.0.0.1:9/feed")]

@@ -14,19 +14,39 @@ from warehouse.stats import collection_stats
 
 def _post(i: int, text: str | None = None, source: str = "blog") -> DocumentRecord:
     url = f"http://127.0.0.1:9/post-{i}/"
-    return DocumentRecord(kind="post", source_id=source, url=url, canonical_url=url, title=f"Post {i}",
-                          text=text or f"Body of post {i}", author="A", published_at=datetime(2026, 1, i + 1, tzinfo=UTC))
+    return DocumentRecord(
+        kind="post",
+        source_id=source,
+        url=url,
+        canonical_url=url,
+        title=f"Post {i}",
+        text=text or f"Body of post {i}",
+        author="A",
+        published_at=datetime(2026, 1, i + 1, tzinfo=UTC),
+    )
 
 
 def _comment(i: int, post: int) -> DocumentRecord:
     parent = f"http://127.0.0.1:9/post-{post}/"
-    return DocumentRecord(kind="comment", source_id="blog", url=f"{parent}#comment-{i}",
-                          canonical_url=f"{parent}#comment-{i}", text=f"Comment {i}", author="R", parent_url=parent)
+    return DocumentRecord(
+        kind="comment",
+        source_id="blog",
+        url=f"{parent}#comment-{i}",
+        canonical_url=f"{parent}#comment-{i}",
+        text=f"Comment {i}",
+        author="R",
+        parent_url=parent,
+    )
 
 
 def _setup(db: Path) -> str:
-    sync_sources(db, [SourceSpec("blog", "Blog", "feed", "http://127.0.0.1:9/feed"),
-                      SourceSpec("crawl", "Blog crawl", "site", "http://127.0.0.1:9/")])
+    sync_sources(
+        db,
+        [
+            SourceSpec("blog", "Blog", "feed", "http://127.0.0.1:9/feed"),
+            SourceSpec("crawl", "Blog crawl", "site", "http://127.0.0.1:9/"),
+        ],
+    )
     return start_run(db)
 
 
@@ -41,8 +61,12 @@ def test_migrations_are_versioned_and_idempotent(tmp_db: Path):
 def test_ingest_is_idempotent_and_counts(tmp_db: Path):
     run = _setup(tmp_db)
     docs = [_post(1), _post(2), _comment(1, 1)]
-    first = ingest_outcome(tmp_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run)
-    again = ingest_outcome(tmp_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run)
+    first = ingest_outcome(
+        tmp_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run
+    )
+    again = ingest_outcome(
+        tmp_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run
+    )
     assert (first.new, first.updated, first.unchanged) == (3, 0, 0)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
     with read_connection(tmp_db) as con:
@@ -56,7 +80,9 @@ def test_ingest_is_idempotent_and_counts(tmp_db: Path):
 def test_edit_updates_row_and_records_old_version(tmp_db: Path):
     run = _setup(tmp_db)
     ingest_outcome(tmp_db, FetchOutcome("blog", "u", "ok", documents=[_post(1)]), run)
-    counts = ingest_outcome(tmp_db, FetchOutcome("blog", "u", "ok", documents=[_post(1, "Corrected body")]), run)
+    counts = ingest_outcome(
+        tmp_db, FetchOutcome("blog", "u", "ok", documents=[_post(1, "Corrected body")]), run
+    )
     assert counts.updated == 1
     with read_connection(tmp_db) as con:
         text, version = con.execute("SELECT text, version FROM documents").fetchone()
@@ -75,13 +101,22 @@ def test_same_url_from_another_source_is_not_a_new_document(tmp_db: Path):
 
 def test_source_state_validators_and_failure_streak(tmp_db: Path):
     run = _setup(tmp_db)
-    ok = FetchOutcome("blog", "u", "ok", 200, etag='"v1"', last_modified="Mon, 01 Jan 2026 00:00:00 GMT",
-                      validators={"u": ('"v1"', None)})
+    ok = FetchOutcome(
+        "blog",
+        "u",
+        "ok",
+        200,
+        etag='"v1"',
+        last_modified="Mon, 01 Jan 2026 00:00:00 GMT",
+        validators={"u": ('"v1"', None)},
+    )
     ingest_outcome(tmp_db, ok, run)
     for _ in range(2):
         ingest_outcome(tmp_db, FetchOutcome("blog", "u", "error", 503, error="HTTP 503"), run)
     with read_connection(tmp_db) as con:
-        row = con.execute("SELECT etag, consecutive_failures, last_status, last_error FROM sources WHERE source_id='blog'").fetchone()
+        row = con.execute(
+            "SELECT etag, consecutive_failures, last_status, last_error FROM sources WHERE source_id='blog'"
+        ).fetchone()
         assert con.execute("SELECT etag FROM http_validators WHERE url = 'u'").fetchone()[0] == '"v1"'
     assert row == ('"v1"', 2, "error", "HTTP 503")
 
@@ -94,7 +129,13 @@ def test_stats_and_abandoned_runs(tmp_db: Path):
     finish_run(tmp_db, run2, "ok", {"documents": 2})
     stats = collection_stats(tmp_db)
     assert stats["sources"] == 2
-    assert stats["documents"] == {"post_external": 1, "post_own": 0, "comment_external": 1, "comment_own": 0, "total": 2}
+    assert stats["documents"] == {
+        "post_external": 1,
+        "post_own": 0,
+        "comment_external": 1,
+        "comment_own": 0,
+        "total": 2,
+    }
     assert stats["runs"] == 2
     assert stats["last_run"]["run_id"] == run2 and stats["last_run"]["status"] == "ok"
 
@@ -117,7 +158,9 @@ def test_readers_retry_while_another_process_writes(tmp_db: Path):
     from warehouse.db import DatabaseBusy
 
     init_db(tmp_db)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_db), "1.5"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_db), "1.5"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(DatabaseBusy, match="locked by another process"):

@@ -68,7 +68,10 @@ def sparkline(frame: pd.DataFrame) -> alt.Chart:
     return (
         alt.Chart(data)
         .mark_area(line=True, opacity=0.3)
-        .encode(x=alt.X("day:T", title=None, axis=None), y=alt.Y("documents:Q", title=None, axis=None),
-                tooltip=["day:T", "posts:Q", "comments:Q"])
+        .encode(
+            x=alt.X("day:T", title=None, axis=None),
+            y=alt.Y("documents:Q", title=None, axis=None),
+            tooltip=["day:T", "posts:Q", "comments:Q"],
+        )
         .properties(height=60)
     )

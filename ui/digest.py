@@ -86,11 +86,23 @@ def _evidence(db: str | Path, topics: list[str], start: date, end: date, limit: 
 
 
 def _questions(db: str | Path, topics: list[str], limit: int) -> list[dict[str, Any]]:
-    answered = {e.origin_id for e in editorial.list_entries(db) if e.origin_kind == "question" and e.status == "published"}
-    groups = [g for g in insights.question_groups(db, limit + len(answered), topics) if g["group_id"] not in answered]
+    answered = {
+        e.origin_id
+        for e in editorial.list_entries(db)
+        if e.origin_kind == "question" and e.status == "published"
+    }
+    groups = [
+        g
+        for g in insights.question_groups(db, limit + len(answered), topics)
+        if g["group_id"] not in answered
+    ]
     return [
-        {"label": g["label"], "questions": g["questions"], "topics": [t for t in g["topics"] if t in topics],
-         "example": g["examples"][0]["text"] if g["examples"] else None}
+        {
+            "label": g["label"],
+            "questions": g["questions"],
+            "topics": [t for t in g["topics"] if t in topics],
+            "example": g["examples"][0]["text"] if g["examples"] else None,
+        }
         for g in groups[:limit]
     ]
 
@@ -100,8 +112,16 @@ def _crowd(db: str | Path, topics: list[str]) -> tuple[list[dict[str, Any]], set
     for row in _records(crowd.crowd_topics(db, 50)):
         mine = [t for t in row["taxonomy"] if t in topics]
         if mine:
-            rows.append({"topic_id": row["topic_id"], "label": row["label"], "score": row["score"],
-                         "blogs": row["blogs"], "recent": row["recent"], "taxonomy": mine})
+            rows.append(
+                {
+                    "topic_id": row["topic_id"],
+                    "label": row["label"],
+                    "score": row["score"],
+                    "blogs": row["blogs"],
+                    "recent": row["recent"],
+                    "taxonomy": mine,
+                }
+            )
     return rows[:5], {r["topic_id"] for r in rows}
 
 
@@ -117,8 +137,10 @@ def build_digest(
     digest.questions = _questions(db, topics, settings.max_questions)
     digest.crowd, crowd_ids = _crowd(db, topics)
     digest.alerts = [
-        a for a in detect_alerts(db, alerts, today)
-        if (a.scope == "taxonomy" and a.topic in topics) or (a.scope == "emerging" and a.topic_id in crowd_ids)
+        a
+        for a in detect_alerts(db, alerts, today)
+        if (a.scope == "taxonomy" and a.topic in topics)
+        or (a.scope == "emerging" and a.topic_id in crowd_ids)
     ]
     return digest
 
@@ -136,8 +158,12 @@ def _md_link(item: dict[str, Any]) -> str:
 @lru_cache(maxsize=2)
 def _environment(html: bool) -> Environment:
     env = Environment(
-        loader=PackageLoader("ui", "templates"), autoescape=html, undefined=StrictUndefined,
-        trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True,
+        loader=PackageLoader("ui", "templates"),
+        autoescape=html,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
     )
     env.filters.update(md=md_cell, pct=_pct, mdlink=_md_link)
     return env

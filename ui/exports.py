@@ -104,8 +104,14 @@ def to_markdown(entries: Sequence[PlanEntry]) -> bytes:
     for entry in entries:
         links = ", ".join(f"[{md_cell(e.title)}](<{e.url.replace('>', '%3E')}>)" for e in entry.evidence)
         cells = [
-            str(entry.position or ""), md_cell(entry.title), md_cell(entry.angle), md_cell(entry.owner),
-            md_cell(entry.channel), entry.due_date.isoformat() if entry.due_date else "", entry.status, links,
+            str(entry.position or ""),
+            md_cell(entry.title),
+            md_cell(entry.angle),
+            md_cell(entry.owner),
+            md_cell(entry.channel),
+            entry.due_date.isoformat() if entry.due_date else "",
+            entry.status,
+            links,
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return ("# Editorial plan\n\n" + "\n".join(lines) + "\n").encode("utf-8")

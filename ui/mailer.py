@@ -51,8 +51,10 @@ def send_messages(messages: Sequence[EmailMessage], smtp: SmtpSettings) -> int:
                 client.ehlo()
             if smtp.user:
                 if smtp.password is None:
-                    raise SmtpError(f"digest.smtp_user is {smtp.user!r} but no password is set "
-                                    "(set the environment variable named by digest.password_env)")
+                    raise SmtpError(
+                        f"digest.smtp_user is {smtp.user!r} but no password is set "
+                        "(set the environment variable named by digest.password_env)"
+                    )
                 client.login(smtp.user, smtp.password)
             for message in messages:
                 client.send_message(message)

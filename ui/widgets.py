@@ -58,10 +58,14 @@ def sidebar_filters() -> insights.Filters:
         label = st.selectbox("Period", list(PERIODS), index=2, key="filter_period")
         langs = st.multiselect("Language", options["langs"], key="filter_langs")
         names = {s["id"]: s["name"] for s in options["sources"]}
-        sources = st.multiselect("Source", list(names), format_func=lambda i: names.get(i, i), key="filter_sources")
+        sources = st.multiselect(
+            "Source", list(names), format_func=lambda i: names.get(i, i), key="filter_sources"
+        )
         topic = st.selectbox("Topic", ["All topics", *options["topics"]], key="filter_topic")
     start = end - timedelta(days=PERIODS[label] - 1)
-    return insights.Filters(start, end, tuple(langs), tuple(sources), None if topic == "All topics" else topic)
+    return insights.Filters(
+        start, end, tuple(langs), tuple(sources), None if topic == "All topics" else topic
+    )
 
 
 def adopt_form(
@@ -80,8 +84,15 @@ def adopt_form(
         if not st.form_submit_button("Add to plan", type="primary"):
             return None
     entry = PlanEntry(
-        title=new_title, angle=new_angle, owner=owner or "", channel=channel, due_date=due, status="planned",
-        origin_kind=origin_kind, origin_id=origin_id, evidence=tuple(evidence),
+        title=new_title,
+        angle=new_angle,
+        owner=owner or "",
+        channel=channel,
+        due_date=due,
+        status="planned",
+        origin_kind=origin_kind,
+        origin_id=origin_id,
+        evidence=tuple(evidence),
     )
     try:
         entry_id = editorial.add_entry(db_path(), entry)
@@ -94,5 +105,7 @@ def adopt_form(
 
 def no_enrichment_note() -> None:
     """Say why topic and sentiment views are empty on a collected-only database."""
-    st.info("No enrichment results yet: topics, sentiment and questions appear after `resonanz run` has "
-            "enriched the collected documents.")
+    st.info(
+        "No enrichment results yet: topics, sentiment and questions appear after `resonanz run` has "
+        "enriched the collected documents."
+    )

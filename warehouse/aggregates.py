@@ -24,8 +24,16 @@ from .own_feedback import build_own_feedback
 log = logging.getLogger(__name__)
 
 AGG_TABLES = (
-    "agg_daily", "agg_emerging_daily", "agg_crowd_topics", "agg_evidence", "agg_topic_bloggers", "agg_own_posts",
-    "agg_own_statements", "agg_question_groups", "agg_bloggers", "agg_source_posts",
+    "agg_daily",
+    "agg_emerging_daily",
+    "agg_crowd_topics",
+    "agg_evidence",
+    "agg_topic_bloggers",
+    "agg_own_posts",
+    "agg_own_statements",
+    "agg_question_groups",
+    "agg_bloggers",
+    "agg_source_posts",
 )
 SOURCE_POSTS = 50
 EVIDENCE_WEEKS = 13

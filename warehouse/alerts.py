@@ -51,10 +51,14 @@ class Alert:
     @property
     def message(self) -> str:
         if self.kind == "volume":
-            return (f"{self.topic}: {self.documents} documents in the recent window, "
-                    f"{self.baseline:.1f} expected (z = {self.z:.1f})")
-        return (f"{self.topic}: negative share {self.recent:.0%} vs {self.baseline:.0%} before "
-                f"({self.documents} documents, z = {self.z:.1f})")
+            return (
+                f"{self.topic}: {self.documents} documents in the recent window, "
+                f"{self.baseline:.1f} expected (z = {self.z:.1f})"
+            )
+        return (
+            f"{self.topic}: negative share {self.recent:.0%} vs {self.baseline:.0%} before "
+            f"({self.documents} documents, z = {self.z:.1f})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "message": self.message}
@@ -114,15 +118,26 @@ def detect_alerts(db: str | Path, settings: AlertSettings, today: date) -> list[
         db,
         _SQL,
         {
-            "today": today, "split": split, "first": first, "recent_days": settings.recent_days,
-            "baseline_days": settings.baseline_days, "threshold": settings.threshold,
-            "min_docs": settings.min_documents, "delta": settings.negative_share_delta,
+            "today": today,
+            "split": split,
+            "first": first,
+            "recent_days": settings.recent_days,
+            "baseline_days": settings.baseline_days,
+            "threshold": settings.threshold,
+            "min_docs": settings.min_documents,
+            "delta": settings.negative_share_delta,
         },
     )
     return [
         Alert(
-            kind=row.kind, scope=row.scope, topic=row.topic, topic_id=row.topic_id, recent=float(row.recent),
-            baseline=float(row.baseline), z=round(float(row.z), 2), documents=int(row.documents),
+            kind=row.kind,
+            scope=row.scope,
+            topic=row.topic,
+            topic_id=row.topic_id,
+            recent=float(row.recent),
+            baseline=float(row.baseline),
+            z=round(float(row.z), 2),
+            documents=int(row.documents),
             severity="high" if row.z >= 2 * settings.threshold else "medium",
         )
         for row in frame.itertuples(index=False)

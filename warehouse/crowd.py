@@ -161,8 +161,12 @@ def build_crowd_topics(con: duckdb.DuckDBPyConnection, today: object, brand_keyw
     """Rebuild agg_crowd_topics, its evidence and bloggers from the staging tables; returns the topic count."""
     con.execute(_MEMBERS)
     params = {
-        "today": today, "recent": RECENT_DAYS, "baseline": BASELINE_DAYS, "min_gap": MIN_GAP,
-        "coverage_days": COVERAGE_DAYS, "brand": [b.lower() for b in brand_keywords if b.strip()],
+        "today": today,
+        "recent": RECENT_DAYS,
+        "baseline": BASELINE_DAYS,
+        "min_gap": MIN_GAP,
+        "coverage_days": COVERAGE_DAYS,
+        "brand": [b.lower() for b in brand_keywords if b.strip()],
     }
     con.execute(_COVERAGE, {k: params[k] for k in ("today", "coverage_days")})
     con.execute(_CROWD, {k: v for k, v in params.items() if k != "coverage_days"})

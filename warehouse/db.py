@@ -90,7 +90,9 @@ def read_connection(path: str | Path, timeout: float = 30.0) -> Iterator[duckdb.
     """A read-only connection, retried while a writer holds the file."""
     path = Path(path)
     if not path.exists():
-        raise DatabaseMissing(f"no Resonanz database at {path}: run `resonanz run` (or `resonanz demo`) first")
+        raise DatabaseMissing(
+            f"no Resonanz database at {path}: run `resonanz run` (or `resonanz demo`) first"
+        )
     con = _open(path, read_only=True, timeout=timeout)
     try:
         yield con

@@ -17,8 +17,22 @@ from .neardup import link_near_duplicates
 from .privacy import drop_erased_authors, pseudonymize_comment_authors
 
 DOC_COLUMNS = [
-    "doc_id", "kind", "own", "parent_id", "source_id", "url", "canonical_url", "guid", "title", "text",
-    "author", "published_at", "lang", "content_hash", "via", "meta",
+    "doc_id",
+    "kind",
+    "own",
+    "parent_id",
+    "source_id",
+    "url",
+    "canonical_url",
+    "guid",
+    "title",
+    "text",
+    "author",
+    "published_at",
+    "lang",
+    "content_hash",
+    "via",
+    "meta",
 ]
 
 
@@ -41,8 +55,12 @@ class IngestCounts:
     near_duplicates: int = 0  # of the new and updated documents
 
     def __add__(self, other: IngestCounts) -> IngestCounts:
-        return IngestCounts(self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged,
-                            self.near_duplicates + other.near_duplicates)
+        return IngestCounts(
+            self.new + other.new,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.near_duplicates + other.near_duplicates,
+        )
 
 
 def now_utc() -> datetime:
@@ -77,19 +95,38 @@ def _frame(docs: list[DocumentRecord], fetched_at: datetime) -> pd.DataFrame:
         latest[doc.doc_id] = doc
     rows = [
         (
-            d.doc_id, d.kind, d.own, d.parent_id, d.source_id, d.url, d.canonical_url, d.guid, d.title, d.text,
-            d.author, d.published_at, d.lang, d.content_hash, d.via, json.dumps(d.meta) if d.meta else None,
+            d.doc_id,
+            d.kind,
+            d.own,
+            d.parent_id,
+            d.source_id,
+            d.url,
+            d.canonical_url,
+            d.guid,
+            d.title,
+            d.text,
+            d.author,
+            d.published_at,
+            d.lang,
+            d.content_hash,
+            d.via,
+            json.dumps(d.meta) if d.meta else None,
         )
         for d in latest.values()
     ]
     frame = pd.DataFrame(rows, columns=DOC_COLUMNS)
+    for column in DOC_COLUMNS:  # text columns stay VARCHAR even when every value is None
+        if column not in ("own", "published_at"):
+            frame[column] = frame[column].astype("string")
     frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
     frame["fetched_at"] = pd.Timestamp(fetched_at)
     return frame
 
 
 def upsert_documents(
-    con: duckdb.DuckDBPyConnection, docs: list[DocumentRecord], run_id: str | None,
+    con: duckdb.DuckDBPyConnection,
+    docs: list[DocumentRecord],
+    run_id: str | None,
     pseudonym_key: bytes | None = None,
 ) -> IngestCounts:
     """Insert new documents, version and update edited ones, leave the rest; inside the caller's transaction.
@@ -174,9 +211,20 @@ def record_fetch(
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
-            run_id, outcome.source_id, outcome.url, started, int(outcome.elapsed_s * 1000), outcome.status,
-            outcome.http_status, outcome.error, outcome.pages, counts.new, counts.updated, counts.unchanged,
-            counts.near_duplicates, json.dumps(outcome.meta, default=str) if outcome.meta else None,
+            run_id,
+            outcome.source_id,
+            outcome.url,
+            started,
+            int(outcome.elapsed_s * 1000),
+            outcome.status,
+            outcome.http_status,
+            outcome.error,
+            outcome.pages,
+            counts.new,
+            counts.updated,
+            counts.unchanged,
+            counts.near_duplicates,
+            json.dumps(outcome.meta, default=str) if outcome.meta else None,
         ],
     )
     if outcome.validators:
@@ -204,13 +252,26 @@ def record_fetch(
             last_status = ?, last_error = ?, last_fetched_at = now(), updated_at = now()
         WHERE source_id = ?
         """,
-        [failed, outcome.etag, failed, outcome.last_modified, failed, outcome.status, outcome.error,
-         outcome.source_id],
+        [
+            failed,
+            outcome.etag,
+            failed,
+            outcome.last_modified,
+            failed,
+            outcome.status,
+            outcome.error,
+            outcome.source_id,
+        ],
     )
 
 
-def ingest_outcome(db: str | Path, outcome: FetchOutcome, run_id: str, batch_size: int = 2000,
-                   pseudonym_key: bytes | None = None) -> IngestCounts:
+def ingest_outcome(
+    db: str | Path,
+    outcome: FetchOutcome,
+    run_id: str,
+    batch_size: int = 2000,
+    pseudonym_key: bytes | None = None,
+) -> IngestCounts:
     """Store one source's fetch: documents in short batches, then its fetch_log row and source state.
 
     The fetch_log row and the new validators (ETag, Last-Modified) are written in the same

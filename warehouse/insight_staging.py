@@ -16,7 +16,14 @@ from __future__ import annotations
 
 import duckdb
 
-STAGING_TABLES = ("stg_docs", "stg_topics", "stg_emerging", "stg_emerging_docs", "stg_questions", "stg_groups")
+STAGING_TABLES = (
+    "stg_docs",
+    "stg_topics",
+    "stg_emerging",
+    "stg_emerging_docs",
+    "stg_questions",
+    "stg_groups",
+)
 
 _EMPTY = {
     "stg_topics": "SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS topic, NULL::DOUBLE AS score WHERE false",
@@ -63,7 +70,9 @@ FROM {documents} d {joins}
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of the tables and views in the main schema."""
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()
     return {row[0] for row in rows}
 
 

@@ -31,8 +31,10 @@ class Filters:
         per_topic: the rows of every taxonomy topic (share of voice) instead of the topic filter.
         """
         p = f"{alias}." if alias else ""
-        sql = [f"(len($langs) = 0 OR list_contains($langs, {p}lang))",
-               f"(len($sources) = 0 OR list_contains($sources, {p}source_id))"]
+        sql = [
+            f"(len($langs) = 0 OR list_contains($langs, {p}lang))",
+            f"(len($sources) = 0 OR list_contains($sources, {p}source_id))",
+        ]
         params: dict[str, Any] = {"langs": list(self.langs), "sources": list(self.sources)}
         if per_topic:
             sql.append(f"{p}topic <> ''")
@@ -96,8 +98,12 @@ def kpis(db: str | Path, filters: Filters) -> dict[str, Any]:
     )
     result = {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].to_dict().items()}
     result["negative_share"] = result["negative"] / result["labelled"] if result["labelled"] else None
-    last = query(db, "SELECT run_id, status, started_at, finished_at, error FROM runs ORDER BY started_at DESC LIMIT 1")
-    last = last.astype(object).where(last.notna(), None)  # a run in progress has no finished_at: None, not NaT
+    last = query(
+        db, "SELECT run_id, status, started_at, finished_at, error FROM runs ORDER BY started_at DESC LIMIT 1"
+    )
+    last = last.astype(object).where(
+        last.notna(), None
+    )  # a run in progress has no finished_at: None, not NaT
     result["last_run"] = last.iloc[0].to_dict() if len(last) else None
     return result
 
@@ -173,7 +179,9 @@ def own_statements(db: str | Path, doc_id: str) -> pd.DataFrame:
     )
 
 
-def question_groups(db: str | Path, limit: int = 100, topics: list[str] | None = None) -> list[dict[str, Any]]:
+def question_groups(
+    db: str | Path, limit: int = 100, topics: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Reader-question groups, most asked first, with example questions and links."""
     frame = query(
         db,

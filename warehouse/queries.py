@@ -22,7 +22,9 @@ def overview_kpis(db: str | Path) -> dict:
         """,
     )
     kpis = frame.iloc[0].to_dict()
-    last = query(db, "SELECT run_id, status, started_at, finished_at, error FROM runs ORDER BY started_at DESC LIMIT 1")
+    last = query(
+        db, "SELECT run_id, status, started_at, finished_at, error FROM runs ORDER BY started_at DESC LIMIT 1"
+    )
     kpis["last_run"] = last.iloc[0].to_dict() if len(last) else None
     return kpis
 

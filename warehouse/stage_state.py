@@ -18,7 +18,7 @@ _MARKERS = {
     "emerging_runs": "SELECT count(*), max(run_at) FROM emerging_runs",
     "question_groups": "SELECT count(*), max(updated_at), sum(n_questions) FROM question_groups",
     "sources": "SELECT count(*), md5(string_agg(concat_ws('|', source_id, name, kind, url, own, active), ','"
-               " ORDER BY source_id)) FROM sources",
+    " ORDER BY source_id)) FROM sources",
 }
 
 
@@ -35,7 +35,9 @@ def stage_fingerprint(db: str | Path, stage: str) -> tuple[str | None, dict[str,
     """The stored fingerprint of a stage and its detail (None: never completed, or an older database)."""
     try:
         with read_connection(db) as con:
-            row = con.execute("SELECT fingerprint, detail FROM stage_state WHERE stage = ?", [stage]).fetchone()
+            row = con.execute(
+                "SELECT fingerprint, detail FROM stage_state WHERE stage = ?", [stage]
+            ).fetchone()
     except (DatabaseMissing, duckdb.CatalogException):
         return None, {}
     return (row[0], json.loads(row[1]) if row[1] else {}) if row else (None, {})

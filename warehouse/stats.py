@@ -25,7 +25,9 @@ def collection_stats(db: str | Path) -> dict[str, Any]:
     last_run = None
     if last:
         last_run = {
-            "run_id": last[0], "flow": last[1], "status": last[2],
+            "run_id": last[0],
+            "flow": last[1],
+            "status": last[2],
             "started_at": last[3].isoformat() if last[3] else None,
             "finished_at": last[4].isoformat() if last[4] else None,
             "error": last[5],

@@ -57,8 +57,15 @@ class LeanFilesystemStorage(FilesystemCacheStorage):
         except FileNotFoundError:
             return None
         request.meta["cache_timestamp"] = entry["timestamp"]
-        return response_from_dict({**entry["data"], "url": entry["response_url"], "status": entry["status"],
-                                   "headers": headers_raw_to_dict(entry["headers"]), "body": entry["body"]})
+        return response_from_dict(
+            {
+                **entry["data"],
+                "url": entry["response_url"],
+                "status": entry["status"],
+                "headers": headers_raw_to_dict(entry["headers"]),
+                "body": entry["body"],
+            }
+        )
 
     def store_response(self, spider: Spider, request: Request, response: Response) -> None:
         path = self._entry_path(spider, request)
@@ -67,9 +74,16 @@ class LeanFilesystemStorage(FilesystemCacheStorage):
             self._folders.add(path.parent)
         data = {k: v for k, v in response.to_dict().items() if k not in {"url", "status", "headers", "body"}}
         data["flags"] = [flag for flag in data.get("flags", []) if flag != "cached"]  # set again on retrieval
-        entry = {"url": request.url, "method": request.method, "status": response.status,
-                 "response_url": response.url, "timestamp": time(), "headers": headers_dict_to_raw(response.headers),
-                 "data": data, "body": response.body}
+        entry = {
+            "url": request.url,
+            "method": request.method,
+            "status": response.status,
+            "response_url": response.url,
+            "timestamp": time(),
+            "headers": headers_dict_to_raw(response.headers),
+            "data": data,
+            "body": response.body,
+        }
         temporary = path.with_name(path.name + ".tmp")
         with self._open(temporary, "wb") as f:
             pickle.dump(entry, f, protocol=4)

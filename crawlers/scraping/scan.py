@@ -74,8 +74,16 @@ def scan_page(job: PageJob) -> PageScan:
         return _scan(job)
     except Exception as exc:  # hostile HTML must never end a crawl
         log.exception("page handling failed for %s", job.url)
-        return PageScan(PageSeen(job.site, job.url, cached=job.cached, extracted=True, status=job.status,
-                                 error=f"extraction failed: {type(exc).__name__}: {exc}"))
+        return PageScan(
+            PageSeen(
+                job.site,
+                job.url,
+                cached=job.cached,
+                extracted=True,
+                status=job.status,
+                error=f"extraction failed: {type(exc).__name__}: {exc}",
+            )
+        )
 
 
 def _scan(job: PageJob) -> PageScan:
@@ -84,22 +92,32 @@ def _scan(job: PageJob) -> PageScan:
     if tree is None:
         return PageScan(PageSeen(job.site, job.url, cached=job.cached, status=job.status, error="empty page"))
     meta = read_meta(tree, job.url)
-    scan = PageScan(PageSeen(job.site, job.url, meta.canonical_url, cached=job.cached, status=job.status),
-                    links=list(iter_links(tree, job.url)) if job.want_links else [],
-                    feeds=list(meta.feeds) if job.want_feeds else [])
+    scan = PageScan(
+        PageSeen(job.site, job.url, meta.canonical_url, cached=job.cached, status=job.status),
+        links=list(iter_links(tree, job.url)) if job.want_links else [],
+        feeds=list(meta.feeds) if job.want_feeds else [],
+    )
     url = normalize_url(job.url)
     known = _known.get(job.site, frozenset())
     if job.cached and (meta.canonical_url in known or url in known):
         scan.known_unchanged = True  # unchanged known article: same text as last time
-    elif job.listed != "feed" and (meta.declares_listing or (job.cached and url in _non_articles.get(job.site, ()))):
+    elif job.listed != "feed" and (
+        meta.declares_listing or (job.cached and url in _non_articles.get(job.site, ()))
+    ):
         scan.seen.article = False
     else:
         result = extract_tree(tree, meta, job.url, encoding=encoding, listed=job.listed, guess=job.guess)
         docs = page_documents(result, job.site, own=job.own, via="crawl")
         scan.seen = PageSeen(
-            site=job.site, url=job.url, canonical_url=result.canonical_url, cached=job.cached, extracted=True,
-            article=result.is_article, published=result.published.isoformat() if result.published else None,
-            status=job.status, error=result.error if result.is_article else None,
+            site=job.site,
+            url=job.url,
+            canonical_url=result.canonical_url,
+            cached=job.cached,
+            extracted=True,
+            article=result.is_article,
+            published=result.published.isoformat() if result.published else None,
+            status=job.status,
+            error=result.error if result.is_article else None,
             documents=[d.to_json() for d in docs],
         )
     return scan

@@ -5,4 +5,12 @@ from __future__ import annotations
 from . import collect, demo, demo_run, operations, ops, surface
 from . import nlp as nlp_commands
 
-COMMANDS = {**collect.COMMANDS, **demo.COMMANDS, **demo_run.COMMANDS, **nlp_commands.COMMANDS, **surface.COMMANDS, **ops.COMMANDS, **operations.COMMANDS}
+COMMANDS = {
+    **collect.COMMANDS,
+    **demo.COMMANDS,
+    **demo_run.COMMANDS,
+    **nlp_commands.COMMANDS,
+    **surface.COMMANDS,
+    **ops.COMMANDS,
+    **operations.COMMANDS,
+}

@@ -35,7 +35,9 @@ def example_config() -> str:
 
 # --- init -------------------------------------------------------------------------------------------
 def _init_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", default="resonanz.toml", help="where to write it (default ./resonanz.toml)")
+    p.add_argument(
+        "path", nargs="?", default="resonanz.toml", help="where to write it (default ./resonanz.toml)"
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
@@ -60,12 +62,16 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 def print_summary(summary: dict) -> None:
     docs = summary.get("documents", {})
-    print(f"run {summary['run_id']}: {summary['status']}  "
-          f"documents +{docs.get('new', 0)} new, {docs.get('updated', 0)} updated, {docs.get('unchanged', 0)} unchanged")
+    print(
+        f"run {summary['run_id']}: {summary['status']}  "
+        f"documents +{docs.get('new', 0)} new, {docs.get('updated', 0)} updated, {docs.get('unchanged', 0)} unchanged"
+    )
     for src in (summary.get("collect") or {}).get("sources", []):
         mark = "✗" if src["status"] == "error" else "✓"
         err = f"  — {src['error']}" if src.get("error") else ""
-        print(f"  {mark} {src['source_id']:<28} {src['status']:<13} +{src['new']:<4} ~{src['updated']:<3}{err}")
+        print(
+            f"  {mark} {src['source_id']:<28} {src['status']:<13} +{src['new']:<4} ~{src['updated']:<3}{err}"
+        )
     if summary.get("enrich"):
         print(f"  enrichment: {summary['enrich']}")
     if summary.get("error"):
@@ -84,8 +90,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         configure_prefect()
         from flows.pipeline import pipeline
 
-        summary = pipeline(config_path=cfg.path, db=str(db), enrich=not args.no_enrich,
-                           force_enrich=args.force_enrich)
+        summary = pipeline(
+            config_path=cfg.path, db=str(db), enrich=not args.no_enrich, force_enrich=args.force_enrich
+        )
     except RunLocked as exc:
         print(f"resonanz: {exc}", file=sys.stderr)
         return 3
@@ -110,8 +117,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 0
     docs = stats["documents"]
     print(f"sources: {stats['sources']}")
-    print(f"documents: {docs['total']}  (posts: {docs['post_external']} external, {docs['post_own']} own; "
-          f"comments: {docs['comment_external']} external, {docs['comment_own']} own)")
+    print(
+        f"documents: {docs['total']}  (posts: {docs['post_external']} external, {docs['post_own']} own; "
+        f"comments: {docs['comment_external']} external, {docs['comment_own']} own)"
+    )
     print(f"runs: {stats['runs']}")
     last = stats["last_run"]
     if last:
@@ -146,7 +155,12 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": ("write a commented example config", _init_args, cmd_init, False),
-    "run": ("run the whole pipeline once (collect → enrich) through the Prefect flow", _run_args, cmd_run, True),
+    "run": (
+        "run the whole pipeline once (collect → enrich) through the Prefect flow",
+        _run_args,
+        cmd_run,
+        True,
+    ),
     "stats": ("print counts: sources, documents by kind, runs, last run", _stats_args, cmd_stats, True),
     "import-opml": ("add the feeds of an OPML file to the config", _opml_args, cmd_import_opml, True),
 }

@@ -42,14 +42,22 @@ def demo_config_text(sites: dict[str, str]) -> str:
     from demo.sites import port_offsets
 
     offsets = port_offsets(list(sites))
-    actual = {f"127.0.0.1:{EXAMPLE_BASE_PORT + offsets[slug]}": base.split("://", 1)[1].rstrip("/")
-              for slug, base in sites.items()}
+    actual = {
+        f"127.0.0.1:{EXAMPLE_BASE_PORT + offsets[slug]}": base.split("://", 1)[1].rstrip("/")
+        for slug, base in sites.items()
+    }
     return re.sub(r"127\.0\.0\.1:\d+", lambda m: actual.get(m.group(0), m.group(0)), example_config())
 
 
 def _args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dir", default=DEFAULT_DIR, help=f"folder for the demo config and database (default ./{DEFAULT_DIR})")
-    p.add_argument("--port", type=int, default=EXAMPLE_BASE_PORT, help="base port of the demo web (default 8750)")
+    p.add_argument(
+        "--dir",
+        default=DEFAULT_DIR,
+        help=f"folder for the demo config and database (default ./{DEFAULT_DIR})",
+    )
+    p.add_argument(
+        "--port", type=int, default=EXAMPLE_BASE_PORT, help="base port of the demo web (default 8750)"
+    )
     p.add_argument("--no-app", action="store_true", help="exit after the pipeline run")
     p.add_argument("--app-port", type=int, default=8501, help="port of the app (default 8501)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -64,8 +72,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         web.start()
     except OSError as exc:
-        print(f"resonanz: cannot start the demo web on port {args.port}: {exc} "
-              "(is `resonanz demo-web` already running? use --port)", file=sys.stderr)
+        print(
+            f"resonanz: cannot start the demo web on port {args.port}: {exc} "
+            "(is `resonanz demo-web` already running? use --port)",
+            file=sys.stderr,
+        )
         return 1
     try:
         config_path = folder / "resonanz.toml"
@@ -73,7 +84,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cfg = load_config(config_path)
         db = db_from(args, cfg)
         show_progress(args.quiet)
-        print(f"demo blogosphere at {web.hub_url} (anchor date {state['anchor']}); config {config_path}", flush=True)
+        print(
+            f"demo blogosphere at {web.hub_url} (anchor date {state['anchor']}); config {config_path}",
+            flush=True,
+        )
         from flows.prefect_env import configure_prefect
 
         configure_prefect()
@@ -93,5 +107,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "demo": ("serve the demo blogosphere, run the pipeline on it, then start the app", _args, cmd_demo, False),
+    "demo": (
+        "serve the demo blogosphere, run the pipeline on it, then start the app",
+        _args,
+        cmd_demo,
+        False,
+    ),
 }

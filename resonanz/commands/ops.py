@@ -27,8 +27,13 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 def _add_check_feed(parser: argparse.ArgumentParser) -> None:
     _add_target(parser)
-    parser.add_argument("--header", action="append", default=[], metavar="'Name: value'",
-                        help="HTTP header to assume for a FILE (e.g. 'Content-Type: text/xml'); repeatable")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="HTTP header to assume for a FILE (e.g. 'Content-Type: text/xml'); repeatable",
+    )
 
 
 def _check_feed(args: argparse.Namespace) -> int:
@@ -38,7 +43,9 @@ def _check_feed(args: argparse.Namespace) -> int:
 
     headers = dict(h.split(":", 1) for h in args.header if ":" in h)
     try:
-        report = check_feed(args.target, _http_settings(args), {k.strip(): v.strip() for k, v in headers.items()})
+        report = check_feed(
+            args.target, _http_settings(args), {k.strip(): v.strip() for k, v in headers.items()}
+        )
     except CheckError as exc:
         raise UserError(str(exc)) from exc
     print_json(report)
@@ -61,10 +68,14 @@ def _extract(args: argparse.Namespace) -> int:
 COMMANDS = {
     "check-feed": (
         "parse a feed (URL or file) as the pipeline does and print JSON: title, entries, encoding, bozo problem",
-        _add_check_feed, _check_feed, True,
+        _add_check_feed,
+        _check_feed,
+        True,
     ),
     "extract": (
         "extract a page's main text and metadata (URL or file) as the crawler does and print JSON",
-        _add_target, _extract, True,
+        _add_target,
+        _extract,
+        True,
     ),
 }

@@ -23,9 +23,21 @@ def app_script() -> Path:
 
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(app_script()),
-        "--server.headless", "true", "--server.address", address, "--server.port", str(port),
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_script()),
+        "--server.headless",
+        "true",
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
     ]
 
 
@@ -46,13 +58,17 @@ def cmd_app(args: argparse.Namespace) -> int:
     db = db_from(args, cfg)
     print(f"Resonanz app on http://{args.address}:{args.port}/ (database {db}); Ctrl-C to stop", flush=True)
     try:
-        return subprocess.call(streamlit_command(args.port, args.address), env=app_env(db, cfg.path if cfg else None))
+        return subprocess.call(
+            streamlit_command(args.port, args.address), env=app_env(db, cfg.path if cfg else None)
+        )
     except KeyboardInterrupt:
         return 0
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", "-f", required=True, choices=["csv", "xlsx", "ics", "md"], help="export format")
+    p.add_argument(
+        "--format", "-f", required=True, choices=["csv", "xlsx", "ics", "md"], help="export format"
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: standard output)")
 
 
@@ -112,15 +128,26 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if not db.exists():
         raise UserError(f"no Resonanz database at {db}: run `resonanz run` first or pass --db")
     summary = refresh_aggregates(db, cfg.company.brand_keywords if cfg else ())
-    print(f"app aggregates rebuilt in {summary.seconds:.2f}s: "
-          + ", ".join(f"{name} {rows}" for name, rows in summary.rows.items()))
+    print(
+        f"app aggregates rebuilt in {summary.seconds:.2f}s: "
+        + ", ".join(f"{name} {rows}" for name, rows in summary.rows.items())
+    )
     return 0
 
 
 COMMANDS = {
     "app": ("start the Streamlit app on the configured database", _app_args, cmd_app, True),
     "export": ("export the editorial plan as CSV, XLSX, ICS or Markdown", _export_args, cmd_export, True),
-    "digest": ("render stakeholder digests (Markdown + HTML) and send them by SMTP", _digest_args, cmd_digest, True),
-    "refresh": ("rebuild the app's aggregates from the warehouse (the pipeline does this after each run)",
-                lambda p: None, cmd_refresh, True),
+    "digest": (
+        "render stakeholder digests (Markdown + HTML) and send them by SMTP",
+        _digest_args,
+        cmd_digest,
+        True,
+    ),
+    "refresh": (
+        "rebuild the app's aggregates from the warehouse (the pipeline does this after each run)",
+        lambda p: None,
+        cmd_refresh,
+        True,
+    ),
 }

@@ -32,6 +32,8 @@ def render() -> None:
     cols[2].metric("Negative-sentiment spikes", sum(a.kind == "negative" for a in found))
     for alert in found:
         color = "red" if alert.severity == "high" else "orange"
-        st.markdown(f":{color}-badge[{alert.severity}] :gray-badge[{alert.kind}] :gray-badge[{md_escape(alert.scope)}] "
-                    f"{md_escape(alert.message)}")
+        st.markdown(
+            f":{color}-badge[{alert.severity}] :gray-badge[{alert.kind}] :gray-badge[{md_escape(alert.scope)}] "
+            f"{md_escape(alert.message)}"
+        )
     table(pd.DataFrame([a.to_dict() for a in found]).drop(columns=["message", "topic_id"]))

@@ -26,8 +26,21 @@ def ranking_table(frame: pd.DataFrame) -> None:
     """Every topic with every score component."""
     view = frame.assign(keywords=frame["keywords"].map(lambda k: ", ".join(list(k)[:6])))
     table(
-        view[["rank", "label", "score", *crowd.COMPONENTS, "recent", "baseline", "blogs", "authors", "comments",
-              "coverage", "keywords"]],
+        view[
+            [
+                "rank",
+                "label",
+                "score",
+                *crowd.COMPONENTS,
+                "recent",
+                "baseline",
+                "blogs",
+                "authors",
+                "comments",
+                "coverage",
+                "keywords",
+            ]
+        ],
         rank=st.column_config.NumberColumn("#", width="small"),
         label=st.column_config.TextColumn("Topic", width="medium"),
         baseline=st.column_config.NumberColumn("Expected", format="%.1f"),
@@ -61,11 +74,16 @@ def topic_card(row: dict) -> None:
         docs = evidence(row["topic_id"])
         st.markdown("**Evidence**")
         for doc in docs.itertuples():
-            st.markdown(f"- {link(doc.title, doc.url)} — {md_escape(doc.source)}, {md_escape(doc.author)}, "
-                        f"{when(doc.published_at)}, {doc.comments} comments")
+            st.markdown(
+                f"- {link(doc.title, doc.url)} — {md_escape(doc.source)}, {md_escape(doc.author)}, "
+                f"{when(doc.published_at)}, {doc.comments} comments"
+            )
         with st.expander("Adopt into the editorial plan"):
             adopt_form(
-                f"topic-{row['topic_id']}", str(row["label"]), "topic", str(row["topic_id"]),
+                f"topic-{row['topic_id']}",
+                str(row["label"]),
+                "topic",
+                str(row["topic_id"]),
                 [Evidence(str(d.title or d.url), str(d.url)) for d in docs.itertuples()],
                 angle=f"Our take on: {', '.join(list(row['keywords'])[:5])}",
             )
@@ -73,8 +91,10 @@ def topic_card(row: dict) -> None:
 
 def render() -> None:
     st.title("Crowdsourced topics")
-    st.caption("Topics external bloggers started that the own blog has not covered yet, ranked by "
-               f"`{FORMULA}` (see docs/app.md for each component).")
+    st.caption(
+        "Topics external bloggers started that the own blog has not covered yet, ranked by "
+        f"`{FORMULA}` (see docs/app.md for each component)."
+    )
     frame = topics(50)
     if frame.empty:
         no_enrichment_note()

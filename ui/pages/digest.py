@@ -34,12 +34,21 @@ def render() -> None:
     chosen = st.selectbox("Stakeholder", list(names), format_func=names.get, key="digest_person")
     person = next(p for p in people if p.email == chosen)
     subject, markdown, html = preview(person, settings, alert_settings(), as_of())
-    st.caption(f"Subject: {subject} · to {person.email}"
-               + (" · sent by `resonanz digest --send`" if cfg.digest.smtp_host else " · SMTP not configured"))
+    st.caption(
+        f"Subject: {subject} · to {person.email}"
+        + (" · sent by `resonanz digest --send`" if cfg.digest.smtp_host else " · SMTP not configured")
+    )
     cols = st.columns(2)
-    cols[0].download_button("Markdown", markdown, file_name="digest.md", mime="text/markdown", on_click="ignore",
-                            icon=":material/download:")
-    cols[1].download_button("HTML", html, file_name="digest.html", mime="text/html", on_click="ignore",
-                            icon=":material/download:")
+    cols[0].download_button(
+        "Markdown",
+        markdown,
+        file_name="digest.md",
+        mime="text/markdown",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    cols[1].download_button(
+        "HTML", html, file_name="digest.html", mime="text/html", on_click="ignore", icon=":material/download:"
+    )
     with st.container(border=True):
         st.markdown(markdown)

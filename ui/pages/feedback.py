@@ -29,22 +29,36 @@ def render() -> None:
     cols[0].metric("Own posts", len(posts))
     cols[1].metric("Comments", int(posts["comments"].sum()))
     cols[2].metric("Questions asked", int(posts["questions"].sum()))
-    cols[3].metric("Negative swings", len(flagged), delta_color="inverse",
-                   help=f"Negative share at least {delta:.0%} above the rest of the blog, ≥ {MIN_COMMENTS} comments")
+    cols[3].metric(
+        "Negative swings",
+        len(flagged),
+        delta_color="inverse",
+        help=f"Negative share at least {delta:.0%} above the rest of the blog, ≥ {MIN_COMMENTS} comments",
+    )
     for row in flagged.itertuples():
-        st.error(f"Negative swing: {md_escape(row.title)} — {row.negative_share:.0%} negative comments "
-                 f"vs {row.baseline_share:.0%} on the rest of the blog ({row.comments} comments)", icon=":material/warning:")
+        st.error(
+            f"Negative swing: {md_escape(row.title)} — {row.negative_share:.0%} negative comments "
+            f"vs {row.baseline_share:.0%} on the rest of the blog ({row.comments} comments)",
+            icon=":material/warning:",
+        )
 
-    table(posts.drop(columns=["doc_id"]), title=st.column_config.TextColumn("Post", width="large"),
-          swing=st.column_config.NumberColumn("Swing", format="%+.2f"),
-          flagged=st.column_config.CheckboxColumn("Negative swing"))
+    table(
+        posts.drop(columns=["doc_id"]),
+        title=st.column_config.TextColumn("Post", width="large"),
+        swing=st.column_config.NumberColumn("Swing", format="%+.2f"),
+        flagged=st.column_config.CheckboxColumn("Negative swing"),
+    )
 
     st.subheader("Post details")
     titles = dict(zip(posts["doc_id"], posts["title"].fillna("(untitled)"), strict=True))
     chosen = st.selectbox("Post", list(titles), format_func=titles.get, key="feedback_post")
     row = posts[posts["doc_id"] == chosen].iloc[0]
-    st.markdown(f"{link(row['title'], row['url'])} · {row['comments']} comments · {row['questions']} with questions")
-    st.markdown("**Sentiment:** " + sentiment_mix(int(row["negative"]), int(row["neutral"]), int(row["positive"])))
+    st.markdown(
+        f"{link(row['title'], row['url'])} · {row['comments']} comments · {row['questions']} with questions"
+    )
+    st.markdown(
+        "**Sentiment:** " + sentiment_mix(int(row["negative"]), int(row["neutral"]), int(row["positive"]))
+    )
     asked = [(c.author, q) for c in comments(chosen).itertuples() for q in c.questions]
     st.markdown(f"**Questions asked** ({len(asked)})")
     for author, question in asked:
@@ -55,5 +69,7 @@ def render() -> None:
         st.caption("No statement of this post is picked up by its comments.")
     for item in said.itertuples():
         plural = "comment reacts" if item.reactions == 1 else "comments react"
-        st.markdown(f"> {md_escape(item.statement, 400)}\n\n{item.reactions} {plural} to it, "
-                    f"{item.negative} of them negative")
+        st.markdown(
+            f"> {md_escape(item.statement, 400)}\n\n{item.reactions} {plural} to it, "
+            f"{item.negative} of them negative"
+        )

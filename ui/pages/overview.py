@@ -26,19 +26,36 @@ def _delta(now: int, before: int) -> str | None:
 def kpi_tiles(k: dict) -> None:
     """Documents this week vs last, negative share, active sources, last run and its health."""
     cols = st.columns(4)
-    cols[0].metric("Documents this week", f"{k['this_week']:,}", delta=_delta(k["this_week"], k["last_week"]),
-                   help=f"Last 7 days up to the period's end; the 7 days before: {k['last_week']:,}")
+    cols[0].metric(
+        "Documents this week",
+        f"{k['this_week']:,}",
+        delta=_delta(k["this_week"], k["last_week"]),
+        help=f"Last 7 days up to the period's end; the 7 days before: {k['last_week']:,}",
+    )
     share = k["negative_share"]
-    cols[1].metric("Negative share", "—" if share is None else f"{share:.0%}",
-                   help=f"{k['negative']:,} of {k['labelled']:,} documents with sentiment in the period")
+    cols[1].metric(
+        "Negative share",
+        "—" if share is None else f"{share:.0%}",
+        help=f"{k['negative']:,} of {k['labelled']:,} documents with sentiment in the period",
+    )
     failing = k["failing_sources"]
-    cols[2].metric("Active sources", k["sources"], delta=f"{failing} failing" if failing else "all healthy",
-                   delta_color="inverse" if failing else "normal")
+    cols[2].metric(
+        "Active sources",
+        k["sources"],
+        delta=f"{failing} failing" if failing else "all healthy",
+        delta_color="inverse" if failing else "normal",
+    )
     run = k["last_run"]
     if run:
         when = run["finished_at"] if run["finished_at"] is not None else run["started_at"]
-        cols[3].metric("Last run", str(run["status"]), delta=f"{when:%Y-%m-%d %H:%M} UTC", delta_color="off",
-                       delta_arrow="off", help=str(run["error"] or "no error"))
+        cols[3].metric(
+            "Last run",
+            str(run["status"]),
+            delta=f"{when:%Y-%m-%d %H:%M} UTC",
+            delta_color="off",
+            delta_arrow="off",
+            help=str(run["error"] or "no error"),
+        )
     else:
         cols[3].metric("Last run", "none yet")
 
@@ -46,8 +63,10 @@ def kpi_tiles(k: dict) -> None:
 def render() -> None:
     st.title("Overview")
     filters = sidebar_filters()
-    st.caption(f"{filters.start:%d %b %Y} – {filters.end:%d %b %Y}"
-               + (f" · topic: {filters.topic}" if filters.topic else ""))
+    st.caption(
+        f"{filters.start:%d %b %Y} – {filters.end:%d %b %Y}"
+        + (f" · topic: {filters.topic}" if filters.topic else "")
+    )
     kpi_tiles(kpis(filters))
 
     grain = "week" if (filters.end - filters.start).days > 45 else "day"

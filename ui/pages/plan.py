@@ -21,8 +21,17 @@ entries = cached(editorial.list_entries)
 
 def plan_table(plan: list[PlanEntry]) -> None:
     rows = [
-        {"#": e.position, "title": e.title, "angle": e.angle, "owner": e.owner, "channel": e.channel,
-         "due": e.due_date, "status": e.status, "from": e.origin_kind, "evidence": len(e.evidence)}
+        {
+            "#": e.position,
+            "title": e.title,
+            "angle": e.angle,
+            "owner": e.owner,
+            "channel": e.channel,
+            "due": e.due_date,
+            "status": e.status,
+            "from": e.origin_kind,
+            "evidence": len(e.evidence),
+        }
         for e in plan
     ]
     table(rows, angle=st.column_config.TextColumn("Angle", width="medium"))
@@ -47,15 +56,28 @@ def edit_form(entry: PlanEntry) -> None:
         title = st.text_input("Title", entry.title, key=f"edit-title-{key}")
         angle = st.text_area("Angle", entry.angle, height=80, key=f"edit-angle-{key}")
         cols = st.columns(4)
-        owner = cols[0].selectbox("Owner", owners, index=owners.index(entry.owner), accept_new_options=True,
-                                  key=f"edit-owner-{key}")
+        owner = cols[0].selectbox(
+            "Owner", owners, index=owners.index(entry.owner), accept_new_options=True, key=f"edit-owner-{key}"
+        )
         channel = cols[1].selectbox("Channel", channels, accept_new_options=True, key=f"edit-channel-{key}")
         due = cols[2].date_input("Due", entry.due_date, key=f"edit-due-{key}")
-        status = cols[3].selectbox("Status", editorial.STATUSES, index=editorial.STATUSES.index(entry.status),
-                                   key=f"edit-status-{key}")
+        status = cols[3].selectbox(
+            "Status",
+            editorial.STATUSES,
+            index=editorial.STATUSES.index(entry.status),
+            key=f"edit-status-{key}",
+        )
         if st.form_submit_button("Save changes", type="primary"):
-            _apply(editorial.update_entry, entry.entry_id, title=title, angle=angle, owner=owner or "",
-                   channel=channel, due_date=due, status=status)
+            _apply(
+                editorial.update_entry,
+                entry.entry_id,
+                title=title,
+                angle=angle,
+                owner=owner or "",
+                channel=channel,
+                due_date=due,
+                status=status,
+            )
     for item in entry.evidence:
         st.markdown(f"- {link(item.title, item.url)}")
     cols = st.columns(3)
@@ -79,15 +101,24 @@ def new_entry_form() -> None:
 def downloads(plan: list[PlanEntry]) -> None:
     cols = st.columns(len(FORMATS))
     for col, (key, fmt) in zip(cols, FORMATS.items(), strict=True):
-        col.download_button(fmt.name, export_plan(plan, key), file_name=f"editorial-plan.{fmt.extension}",
-                            mime=fmt.mime, key=f"download-{key}", on_click="ignore", icon=":material/download:")
+        col.download_button(
+            fmt.name,
+            export_plan(plan, key),
+            file_name=f"editorial-plan.{fmt.extension}",
+            mime=fmt.mime,
+            key=f"download-{key}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
 
 
 def render() -> None:
     st.title("Editorial plan")
     plan = entries()
     if not plan:
-        st.info("The plan is empty: adopt a crowdsourced topic or answer a reader question, or add an entry below.")
+        st.info(
+            "The plan is empty: adopt a crowdsourced topic or answer a reader question, or add an entry below."
+        )
     else:
         open_entries = sum(e.status not in ("published", "dropped") for e in plan)
         st.caption(f"{len(plan)} entries, {open_entries} open.")

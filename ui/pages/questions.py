@@ -23,20 +23,39 @@ def render() -> None:
         return
     st.caption(f"{len(rows)} question groups, {sum(r['questions'] for r in rows)} questions in all.")
     table(
-        [{"questions": r["questions"], "group": r["label"], "topics": ", ".join(r["topics"]),
-          "own_share": r["own_share"], "last_seen": r["last_seen"]} for r in rows],
+        [
+            {
+                "questions": r["questions"],
+                "group": r["label"],
+                "topics": ", ".join(r["topics"]),
+                "own_share": r["own_share"],
+                "last_seen": r["last_seen"],
+            }
+            for r in rows
+        ],
         group=st.column_config.TextColumn("Question group", width="large"),
     )
     for number, row in enumerate(rows[:15], 1):
         with st.container(border=True):
-            st.markdown(f"**{number}. {md_escape(row['label'], 200)}** — asked {row['questions']}×"
-                        + (f" · {md_escape(', '.join(row['topics']))}" if row["topics"] else ""))
+            st.markdown(
+                f"**{number}. {md_escape(row['label'], 200)}** — asked {row['questions']}×"
+                + (f" · {md_escape(', '.join(row['topics']))}" if row["topics"] else "")
+            )
             for example in row["examples"]:
                 where = md_escape(f"{example.get('author') or 'someone'}, {example.get('source') or ''}")
-                st.markdown(f"- “{md_escape(example['text'], 300)}” — {where} · {link('source', example.get('url'))}")
+                st.markdown(
+                    f"- “{md_escape(example['text'], 300)}” — {where} · {link('source', example.get('url'))}"
+                )
             with st.expander("Answer in a post"):
                 adopt_form(
-                    f"question-{row['group_id']}", f"Answered: {row['label']}"[:150], "question", row["group_id"],
-                    [Evidence((e.get("text") or "")[:120], e["url"]) for e in row["examples"] if e.get("url")],
+                    f"question-{row['group_id']}",
+                    f"Answered: {row['label']}"[:150],
+                    "question",
+                    row["group_id"],
+                    [
+                        Evidence((e.get("text") or "")[:120], e["url"])
+                        for e in row["examples"]
+                        if e.get("url")
+                    ],
                     angle=f"Readers asked this {row['questions']} times; answer it clearly with an example.",
                 )

@@ -32,8 +32,10 @@ def linked_select(label: str, choices: list[str], fmt: Callable[[str], str], par
 
 def bloggers_table() -> None:
     st.subheader("Bloggers")
-    st.caption("First mover: wrote the first post of an emerging topic; picked up: at least one other blog "
-               "then wrote about it too.")
+    st.caption(
+        "First mover: wrote the first post of an emerging topic; picked up: at least one other blog "
+        "then wrote about it too."
+    )
     table(bloggers(100))
 
 
@@ -61,11 +63,15 @@ def reading_view() -> None:
     titles = dict(zip(posts["doc_id"], posts["title"].fillna("(untitled)"), strict=True))
     chosen = linked_select("Post", list(titles), lambda i: titles.get(i, i), "post")
     post = posts[posts["doc_id"] == chosen].iloc[0]
-    st.markdown(f"{link(post['title'], post['url'])} — {md_escape(post['author'])}, "
-                f"{when(post['published_at'])} · {post['comments']} comments")
+    st.markdown(
+        f"{link(post['title'], post['url'])} — {md_escape(post['author'])}, "
+        f"{when(post['published_at'])} · {post['comments']} comments"
+    )
     for comment in post_comments(chosen).itertuples():
         with st.container(border=True):
-            st.markdown(f"{sentiment_badge(comment.sentiment)} **{md_escape(comment.author)}** · {when(comment.published_at, '%Y-%m-%d %H:%M')}")
+            st.markdown(
+                f"{sentiment_badge(comment.sentiment)} **{md_escape(comment.author)}** · {when(comment.published_at, '%Y-%m-%d %H:%M')}"
+            )
             st.markdown(md_escape(comment.text, 2000))
 
 

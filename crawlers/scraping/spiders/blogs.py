@@ -58,11 +58,16 @@ class Site:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Site:
         return cls(
-            source_id=data["source_id"], start_urls=list(data["start_urls"]),
+            source_id=data["source_id"],
+            start_urls=list(data["start_urls"]),
             scope=Scope(data.get("allowed_domains") or [netloc_of(u) for u in data["start_urls"]]),
-            max_pages=int(data["max_pages"]), max_depth=int(data["max_depth"]),
-            follow_feeds=bool(data.get("follow_feeds", True)), follow_sitemaps=bool(data.get("follow_sitemaps", True)),
-            own=bool(data.get("own", False)), known=set(data.get("known", ())), skip=set(data.get("skip", ())),
+            max_pages=int(data["max_pages"]),
+            max_depth=int(data["max_depth"]),
+            follow_feeds=bool(data.get("follow_feeds", True)),
+            follow_sitemaps=bool(data.get("follow_sitemaps", True)),
+            own=bool(data.get("own", False)),
+            known=set(data.get("known", ())),
+            skip=set(data.get("skip", ())),
             non_articles=set(data.get("non_articles", ())),
         )
 
@@ -87,7 +92,9 @@ class BlogSpider(scrapy.Spider):
         return spider
 
     # --- requests ---------------------------------------------------------------------------------
-    def _page(self, site: Site, url: str, hops: int, *, start: bool = False, listed: str | None = None) -> Request | None:
+    def _page(
+        self, site: Site, url: str, hops: int, *, start: bool = False, listed: str | None = None
+    ) -> Request | None:
         url = normalize_url(url)
         if url in site.seen or not site.scope.allows(url):
             return None
@@ -96,16 +103,27 @@ class BlogSpider(scrapy.Spider):
             return None
         site.seen.add(url)
         site.stats["pages_requested"] += 1
-        return Request(url, callback=self.parse_page, errback=self.on_error, priority=-hops,
-                       meta={"site": site.source_id, "hops": hops, "start": start, "listed": listed})
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            priority=-hops,
+            meta={"site": site.source_id, "hops": hops, "start": start, "listed": listed},
+        )
 
     def _aux(self, site: Site, url: str, callback, **meta: Any) -> Request | None:
         """robots.txt, feeds and sitemaps: not pages, not counted against the budget."""
         if url in site.aux_seen or not (site.scope.allows(url) or url.endswith("/robots.txt")):
             return None
         site.aux_seen.add(url)
-        return Request(url, callback=callback, errback=self.on_aux_error, priority=10, dont_filter=True,
-                       meta={"site": site.source_id, **meta})
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_aux_error,
+            priority=10,
+            dont_filter=True,
+            meta={"site": site.source_id, **meta},
+        )
 
     def _listed(self, site: Site, url: str, source: str, published: datetime | None) -> Request | None:
         """A page named by a feed or sitemap: remembered as listed; known and older than the revisit limit → skipped."""
@@ -127,15 +145,18 @@ class BlogSpider(scrapy.Spider):
                     yield request
             for netloc in dict.fromkeys(netloc_of(u) for u in site.start_urls):
                 scheme = urlsplit(site.start_urls[0]).scheme or "http"
-                robots = self._aux(site, f"{scheme}://{netloc}/robots.txt", self.parse_robots,
-                                   dont_obey_robotstxt=True)
+                robots = self._aux(
+                    site, f"{scheme}://{netloc}/robots.txt", self.parse_robots, dont_obey_robotstxt=True
+                )
                 if robots is not None:
                     yield robots
 
     # --- callbacks --------------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[Request]:
         site = self.sites[response.meta["site"]]
-        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        text = (
+            response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        )
         try:
             robots = Protego.parse(text)
             delay = robots.crawl_delay(self.settings.get("USER_AGENT")) or robots.crawl_delay("*")
@@ -200,11 +221,21 @@ class BlogSpider(scrapy.Spider):
             yield PageSeen(site.source_id, response.url, url, cached=True, status=response.status)
             return
         hops = response.meta["hops"]
-        scan = await run_scan(PageJob(
-            site.source_id, response.url, response.body, ctype, listed=site.listed.get(url) or response.meta.get("listed"),
-            guess=hops > 0, cached=cached, status=response.status, own=site.own,
-            want_links=hops < site.max_depth, want_feeds=site.follow_feeds,
-        ))
+        scan = await run_scan(
+            PageJob(
+                site.source_id,
+                response.url,
+                response.body,
+                ctype,
+                listed=site.listed.get(url) or response.meta.get("listed"),
+                guess=hops > 0,
+                cached=cached,
+                status=response.status,
+                own=site.own,
+                want_links=hops < site.max_depth,
+                want_feeds=site.follow_feeds,
+            )
+        )
         for feed in scan.feeds:
             request = self._aux(site, normalize_url(feed), self.parse_feed)
             if request is not None:
@@ -248,8 +279,13 @@ class BlogSpider(scrapy.Spider):
             if "maxsize" in message.lower() or "max size" in message.lower():
                 message = f"page too large (over {self.settings.getint('DOWNLOAD_MAXSIZE'):,} bytes)"
         site.stats["errors"] += 1
-        yield CrawlError(site.source_id, request.url, f"{request.url}: {message}", status,
-                         start=bool(request.meta.get("start")))
+        yield CrawlError(
+            site.source_id,
+            request.url,
+            f"{request.url}: {message}",
+            status,
+            start=bool(request.meta.get("start")),
+        )
 
     def on_aux_error(self, failure) -> None:
         """robots.txt, feeds and sitemaps are optional: a 404 or timeout there is only logged."""
