@@ -16,6 +16,7 @@ from ui.mailer import SmtpSettings, digest_message, send_messages
 from warehouse.aggregates import refresh_aggregates
 from warehouse.alerts import AlertSettings
 from warehouse.insights import aggregate_info
+from warehouse.target import as_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def run_digest(
 ) -> DigestSummary:
     """Render every stakeholder's digest, write them to `output`, send them (send=None: when SMTP is configured)."""
     cfg = load_config(config_path)
-    db_path = Path(db) if db else cfg.db_path
+    db_path = as_warehouse(db) if db else cfg.db
     summary = DigestSummary()
     if not _has_aggregates(db_path):
         refresh_aggregates(db_path, cfg.company.brand_keywords)

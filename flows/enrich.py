@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from prefect import flow
@@ -25,6 +24,7 @@ from warehouse.grouping import (
     write_emerging,
     write_question_groups,
 )
+from warehouse.target import Target
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _log_progress(task: str, done: int) -> None:
 
 
 def _run_pass(
-    db: str | Path,
+    db: Target,
     models: ModelSet,
     infos: Sequence[ModelInfo],
     force: bool,
@@ -81,7 +81,7 @@ def _run_pass(
 
 
 def run_enrichment(
-    db: str | Path,
+    db: Target,
     spec: ModelSpec,
     taxonomy: Taxonomy,
     company_terms: Sequence[str] = (),
@@ -114,7 +114,7 @@ def run_enrichment(
 
 
 def _update_emerging(
-    db: str | Path, models: ModelSet, days: int, run_id: str | None, summary: EnrichSummary
+    db: Target, models: ModelSet, days: int, run_id: str | None, summary: EnrichSummary
 ) -> None:
     version = models.info("embedding").version
     docs = recent_external_docs(db, days, version)
@@ -128,7 +128,7 @@ def _update_emerging(
     summary.emerging_outlier_share = round(result.outlier_share, 3)
 
 
-def _update_question_groups(db: str | Path, models: ModelSet, summary: EnrichSummary) -> None:
+def _update_question_groups(db: Target, models: ModelSet, summary: EnrichSummary) -> None:
     questions = all_questions(db)
     vectors = embed_texts([q[1] for q in questions], models)
     items = [ClusterDoc(q[0], q[1], v, url=q[2]) for q, v in zip(questions, vectors, strict=True)]
@@ -149,7 +149,7 @@ def enrich(
 ) -> dict[str, Any]:
     """Prefect flow: enrich the documents of `config`'s database (call after `collect`)."""
     summary = run_enrichment(
-        db or config.db_path,
+        db or config.db,
         ModelSpec.from_config(config.models),
         taxonomy_from_config(config.topics),
         company_terms=[config.company.name, *config.company.brand_keywords],

@@ -29,6 +29,7 @@ from typing import Any
 
 from resonanz.config import Config
 from warehouse.stage_state import save_stage_fingerprint, stage_fingerprint, warehouse_markers
+from warehouse.target import Target
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def model_stamp(model_id: str) -> Any:
 class Gate:
     """One stage's gate: `unchanged()` before the stage, `completed()` after it."""
 
-    db: Path
+    db: Target
     stage: str
     inputs: dict[str, Any]  # everything but the warehouse state
     tables: tuple[str, ...]
@@ -107,7 +108,7 @@ class Gate:
         save_stage_fingerprint(self.db, self.stage, self.fingerprint(), detail or {})
 
 
-def enrichment_gate(cfg: Config, db: Path) -> Gate:
+def enrichment_gate(cfg: Config, db: Target) -> Gate:
     """Enrichment reads documents and its own results, and depends on models, taxonomy and nlp code."""
     models = cfg.models.model_dump()
     inputs = {
@@ -125,7 +126,7 @@ def enrichment_gate(cfg: Config, db: Path) -> Gate:
     return Gate(db, "enrich", inputs, ("documents", "nlp_status", "emerging_runs", "question_groups"))
 
 
-def aggregates_gate(cfg: Config, db: Path, today: date | None = None) -> Gate:
+def aggregates_gate(cfg: Config, db: Target, today: date | None = None) -> Gate:
     """The aggregates read documents, sources and every enrichment result, up to today."""
     inputs = {
         "brand": list(cfg.company.brand_keywords),

@@ -1,4 +1,7 @@
-"""One pipeline run per database at a time: an advisory file lock beside the DuckDB file."""
+"""One pipeline run per database at a time on this host: an advisory file lock beside the DuckDB file.
+
+A DuckLake's lock file sits beside its SQLite catalog, or in the temp dir for a PostgreSQL catalog.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +15,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from warehouse.target import Target, as_warehouse
+
 
 class RunLocked(RuntimeError):
     """Another run holds the database's run lock."""
 
 
-def lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".run.lock")
+def lock_path(db: Target) -> Path:
+    return as_warehouse(db).run_lock_path()
 
 
-def _locked(handle: IO[str], db: str | Path, wait_s: float = 1.0) -> RunLocked:
+def _locked(handle: IO[str], db: Target, wait_s: float = 1.0) -> RunLocked:
     deadline = time.monotonic() + wait_s
     while True:  # the holder writes who it is just after taking the lock: give it a moment
         handle.seek(0)
@@ -36,13 +41,13 @@ def _locked(handle: IO[str], db: str | Path, wait_s: float = 1.0) -> RunLocked:
     )
 
 
-def _open(db: str | Path) -> IO[str]:
-    path = lock_path(Path(db))
+def _open(db: Target) -> IO[str]:
+    path = lock_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.open("a+")
 
 
-def check_run_lock(db: str | Path) -> None:
+def check_run_lock(db: Target) -> None:
     """Raise RunLocked now if another run holds the lock (a quick check before starting Prefect)."""
     with _open(db) as handle:
         try:
@@ -52,7 +57,7 @@ def check_run_lock(db: str | Path) -> None:
 
 
 @contextmanager
-def run_lock(db: str | Path) -> Iterator[Path]:
+def run_lock(db: Target) -> Iterator[Path]:
     """Hold the run lock of DB for the duration; raises RunLocked naming the holder.
 
     The lock is released by the kernel when the holder dies, so a killed run never blocks the next.
@@ -76,7 +81,7 @@ def run_lock(db: str | Path) -> Iterator[Path]:
         )
         handle.flush()
         try:
-            yield lock_path(Path(db))
+            yield lock_path(db)
         finally:  # no stale holder for the next one to read while it takes the lock
             handle.seek(0)
             handle.truncate()

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from resonanz.config import Config
 from warehouse.health import failing_sources
 from warehouse.privacy import purge_expired
+from warehouse.target import Target
 
 log = logging.getLogger(__name__)
 
 
-def after_run(cfg: Config, db: str | Path) -> dict[str, Any]:
+def after_run(cfg: Config, db: Target) -> dict[str, Any]:
     """Purge raw text past `privacy.retention_days` (if > 0) and report failing sources.
 
     Returns a JSON-ready dict for the run summary: `retention` (what was emptied) when retention

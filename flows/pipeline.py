@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from prefect import flow
@@ -14,6 +13,7 @@ from prefect import flow
 from resonanz.config import Config, load_config
 from warehouse.aggregates import refresh_aggregates
 from warehouse.runs import close_abandoned_runs, finish_run, start_run
+from warehouse.target import Warehouse, as_warehouse
 
 from .collect import CollectSummary, collect
 from .gates import aggregates_gate, enrichment_gate
@@ -75,7 +75,7 @@ def run_pipeline(
 ) -> RunSummary:
     """Run the whole pipeline once (plain function; the Prefect flow below wraps it)."""
     cfg = load_config(config_path)
-    db_path = Path(db) if db else cfg.db_path
+    db_path = as_warehouse(db) if db else cfg.db
     with run_lock(db_path):
         close_abandoned_runs(db_path)
         run_id = start_run(db_path, "pipeline")
@@ -97,7 +97,7 @@ def run_pipeline(
     return summary
 
 
-def _enrich(cfg: Config, db_path: Path, force: bool, run_id: str) -> dict[str, Any]:
+def _enrich(cfg: Config, db_path: Warehouse, force: bool, run_id: str) -> dict[str, Any]:
     """The enrich flow, skipped (no model loaded, nothing regrouped) when none of its inputs changed."""
     gate = enrichment_gate(cfg, db_path)
     if not force and gate.unchanged():
@@ -110,7 +110,7 @@ def _enrich(cfg: Config, db_path: Path, force: bool, run_id: str) -> dict[str, A
     return result
 
 
-def _refresh(cfg: Config, db_path: Path) -> dict[str, Any]:
+def _refresh(cfg: Config, db_path: Warehouse) -> dict[str, Any]:
     """Rebuild the app's aggregates unless their inputs are unchanged; a failure is reported, not raised."""
     gate = aggregates_gate(cfg, db_path)
     if gate.unchanged():

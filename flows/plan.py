@@ -11,6 +11,7 @@ from crawlers.crawl import CrawlSettings, SiteSpec
 from crawlers.http import HttpSettings
 from resonanz.config import Config
 from warehouse.ingest import SourceSpec
+from warehouse.target import Target, Warehouse, as_warehouse
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class FeedJob:
 class CollectPlan:
     """Everything `collect` needs, derived from the config."""
 
-    db: Path
+    db: Warehouse
     sources: list[SourceSpec]
     feeds: list[FeedJob]
     sites: list[SiteSpec]
@@ -40,9 +41,9 @@ class CollectPlan:
     pseudonym_key: SecretBytes | None = None  # privacy.pseudonymize_authors; hidden in logs and Prefect's UI
 
 
-def collect_plan(cfg: Config, db: Path | None = None) -> CollectPlan:
+def collect_plan(cfg: Config, db: Target | None = None) -> CollectPlan:
     """The sources, feed jobs and crawl specs of a config."""
-    db = db or cfg.db_path
+    db = as_warehouse(db) if db else cfg.db
     work_dir = cfg.data_dir
     sources: list[SourceSpec] = []
     feeds: list[FeedJob] = []

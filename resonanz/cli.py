@@ -14,7 +14,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _common(parser: argparse.ArgumentParser, config: bool = True) -> None:
-    parser.add_argument("--db", metavar="PATH", help=f"DuckDB file (default: from the config; env {ENV_DB})")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help=f"DuckDB file or `ducklake:CATALOG` (default: from the config; env {ENV_DB})",
+    )
     if config:
         parser.add_argument(
             "--config",

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, model_validator
 
+from warehouse.target import Warehouse, as_warehouse
+
 from .cron import check_cron
 from .sections import (
     DEFAULT_DB,
@@ -26,6 +28,7 @@ from .sections import (
     Section,
     Site,
     Stakeholder,
+    Storage,
     Topic,
     check_http_url,
     slugify,
@@ -48,6 +51,7 @@ __all__ = [
     "Schedule",
     "Site",
     "Stakeholder",
+    "Storage",
     "Topic",
     "check_cron",
     "check_http_url",
@@ -59,6 +63,8 @@ __all__ = [
 ENV_CONFIG = "RESONANZ_CONFIG"
 ENV_DB = "RESONANZ_DB"
 ENV_DATA_DIR = "RESONANZ_DATA_DIR"
+ENV_CATALOG = "RESONANZ_WAREHOUSE_CATALOG"
+ENV_DATA_PATH = "RESONANZ_WAREHOUSE_DATA_PATH"
 DEFAULT_CONFIG = "resonanz.toml"
 
 
@@ -79,6 +85,7 @@ class Config(Section):
     privacy: Privacy = Privacy()
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
+    warehouse: Storage = Storage()
     path: str | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -106,6 +113,27 @@ class Config(Section):
     def db_path(self) -> Path:
         """DuckDB file: $RESONANZ_DB, else `resonanz.database` relative to the config file."""
         return _resolve(os.environ.get(ENV_DB) or self.resonanz.database, self.base_dir)
+
+    @property
+    def db(self) -> Warehouse:
+        """The configured warehouse: the DuckDB file (`db_path`) or the DuckLake of `[warehouse]`.
+
+        $RESONANZ_DB (a file path or a `ducklake:` catalog) overrides both.
+        """
+        if os.environ.get(ENV_DB):
+            return as_warehouse(os.environ[ENV_DB])
+        section = self.warehouse
+        if section.backend == "duckdb":
+            return Warehouse.file(self.db_path)
+        catalog = os.environ.get(ENV_CATALOG) or section.catalog
+        if catalog.removeprefix("ducklake:").startswith("sqlite:"):
+            catalog = "sqlite:" + str(
+                _resolve(catalog.removeprefix("ducklake:").removeprefix("sqlite:"), self.base_dir)
+            )
+        data_path = os.environ.get(ENV_DATA_PATH) or section.data_path
+        if data_path and "://" not in data_path:
+            data_path = str(_resolve(data_path, self.base_dir))
+        return Warehouse.lake(catalog, data_path or None)
 
     @property
     def data_dir(self) -> Path:

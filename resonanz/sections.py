@@ -265,6 +265,45 @@ class Operations(Section):
     )
 
 
+class Storage(Section):
+    """`[warehouse]`: where the warehouse lives — one DuckDB file (default) or a DuckLake for scale-out (docs/scale.md)."""
+
+    backend: Literal["duckdb", "ducklake"] = Field(
+        "duckdb",
+        description="`duckdb`: the file `resonanz.database` (one machine, no service); `ducklake`: Parquet files + a catalog database, written by many processes.",
+    )
+    catalog: str = Field(
+        "",
+        description="DuckLake catalog: `postgres:dbname=... host=... user=...` (several hosts; password via `PGPASSWORD`) or `sqlite:lake.sqlite` (one host, relative to the config file); `RESONANZ_WAREHOUSE_CATALOG` overrides it.",
+    )
+    data_path: str = Field(
+        "",
+        description="DuckLake data files (a folder every writer reaches, relative to the config file); stored in the catalog by `resonanz warehouse init`; `RESONANZ_WAREHOUSE_DATA_PATH` overrides it.",
+    )
+    compact: str = Field(
+        "30 3 * * *",
+        description="Cron string of `resonanz serve`'s DuckLake compaction (merge small files, expire old snapshots); empty disables it.",
+    )
+    keep_snapshots_days: int = Field(
+        7,
+        ge=0,
+        le=3650,
+        description="Compaction expires DuckLake snapshots older than this (time travel window).",
+    )
+
+    _cron = field_validator("compact")(check_cron)
+
+    @model_validator(mode="after")
+    def _lake_needs_catalog(self) -> Storage:
+        if self.backend == "ducklake" and not (self.catalog or os.environ.get("RESONANZ_WAREHOUSE_CATALOG")):
+            raise ValueError("backend 'ducklake' needs `catalog` ('postgres:...' or 'sqlite:...')")
+        if self.catalog and not self.catalog.removeprefix("ducklake:").startswith(("postgres:", "sqlite:")):
+            raise ValueError(
+                f"catalog {self.catalog!r}: use 'postgres:dbname=... host=... user=...' or 'sqlite:PATH'"
+            )
+        return self
+
+
 class Privacy(Section):
     """`[privacy]`: GDPR — keyed pseudonyms for comment authors, retention of raw text."""
 

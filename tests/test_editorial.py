@@ -31,10 +31,11 @@ HOSTILE = "=HYPERLINK(\"http://evil.example\") <script>alert('x')</script> | pip
 
 
 @pytest.fixture
-def plan_db(tmp_db: Path) -> Path:
-    init_db(tmp_db)
+def plan_db(any_db: Path) -> Path:
+    """A plan of three entries, on each warehouse backend."""
+    init_db(any_db)
     add_entry(
-        tmp_db,
+        any_db,
         PlanEntry(
             title="Data Act: our exit plan",
             angle="What switching means for KontorOne customers",
@@ -50,7 +51,7 @@ def plan_db(tmp_db: Path) -> Path:
         ),
     )
     add_entry(
-        tmp_db,
+        any_db,
         PlanEntry(
             title=HOSTILE,
             angle="line one\nline two",
@@ -59,8 +60,8 @@ def plan_db(tmp_db: Path) -> Path:
             origin_id="qg-datev",
         ),
     )
-    add_entry(tmp_db, PlanEntry(title="No date yet"))
-    return tmp_db
+    add_entry(any_db, PlanEntry(title="No date yet"))
+    return any_db
 
 
 def test_entries_survive_a_restart_in_order(plan_db: Path):

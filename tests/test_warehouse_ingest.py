@@ -1,7 +1,9 @@
-"""Warehouse: migrations, idempotent upserts, edits versioned, fetch_log and source state."""
+"""Warehouse: migrations, idempotent upserts, edits versioned, fetch_log and source state — on both backends."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from warehouse.db import init_db, migrations, read_connection
 from warehouse.ingest import SourceSpec, ingest_outcome, sync_sources
 from warehouse.runs import close_abandoned_runs, finish_run, start_run
 from warehouse.stats import collection_stats
+from warehouse.target import Warehouse
 
 
 def _post(i: int, text: str | None = None, source: str = "blog") -> DocumentRecord:
@@ -39,7 +42,7 @@ def _comment(i: int, post: int) -> DocumentRecord:
     )
 
 
-def _setup(db: Path) -> str:
+def _setup(db: Path | Warehouse) -> str:
     sync_sources(
         db,
         [
@@ -50,26 +53,26 @@ def _setup(db: Path) -> str:
     return start_run(db)
 
 
-def test_migrations_are_versioned_and_idempotent(tmp_db: Path):
-    init_db(tmp_db)
-    init_db(tmp_db)
-    with read_connection(tmp_db) as con:
+def test_migrations_are_versioned_and_idempotent(any_db: Path | Warehouse):
+    init_db(any_db)
+    init_db(any_db)
+    with read_connection(any_db) as con:
         versions = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
     assert versions == [m[0] for m in migrations()]
 
 
-def test_ingest_is_idempotent_and_counts(tmp_db: Path):
-    run = _setup(tmp_db)
+def test_ingest_is_idempotent_and_counts(any_db: Path | Warehouse):
+    run = _setup(any_db)
     docs = [_post(1), _post(2), _comment(1, 1)]
     first = ingest_outcome(
-        tmp_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run
+        any_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run
     )
     again = ingest_outcome(
-        tmp_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run
+        any_db, FetchOutcome("blog", "http://127.0.0.1:9/feed", "ok", 200, documents=docs), run
     )
     assert (first.new, first.updated, first.unchanged) == (3, 0, 0)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
-    with read_connection(tmp_db) as con:
+    with read_connection(any_db) as con:
         assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
         parent = con.execute("SELECT parent_id FROM documents WHERE kind = 'comment'").fetchone()[0]
         assert parent == _post(1).doc_id
@@ -77,30 +80,30 @@ def test_ingest_is_idempotent_and_counts(tmp_db: Path):
     assert rows == [(3, 0, 0), (0, 0, 3)]
 
 
-def test_edit_updates_row_and_records_old_version(tmp_db: Path):
-    run = _setup(tmp_db)
-    ingest_outcome(tmp_db, FetchOutcome("blog", "u", "ok", documents=[_post(1)]), run)
+def test_edit_updates_row_and_records_old_version(any_db: Path | Warehouse):
+    run = _setup(any_db)
+    ingest_outcome(any_db, FetchOutcome("blog", "u", "ok", documents=[_post(1)]), run)
     counts = ingest_outcome(
-        tmp_db, FetchOutcome("blog", "u", "ok", documents=[_post(1, "Corrected body")]), run
+        any_db, FetchOutcome("blog", "u", "ok", documents=[_post(1, "Corrected body")]), run
     )
     assert counts.updated == 1
-    with read_connection(tmp_db) as con:
+    with read_connection(any_db) as con:
         text, version = con.execute("SELECT text, version FROM documents").fetchone()
         old = con.execute("SELECT version, text FROM document_versions").fetchall()
     assert (text, version) == ("Corrected body", 2)
     assert old == [(1, "Body of post 1")]
 
 
-def test_same_url_from_another_source_is_not_a_new_document(tmp_db: Path):
-    run = _setup(tmp_db)
-    ingest_outcome(tmp_db, FetchOutcome("blog", "u", "ok", documents=[_post(1)]), run)
+def test_same_url_from_another_source_is_not_a_new_document(any_db: Path | Warehouse):
+    run = _setup(any_db)
+    ingest_outcome(any_db, FetchOutcome("blog", "u", "ok", documents=[_post(1)]), run)
     other = _post(1, "slightly different extraction", source="crawl")
-    counts = ingest_outcome(tmp_db, FetchOutcome("crawl", "u", "ok", documents=[other]), run)
+    counts = ingest_outcome(any_db, FetchOutcome("crawl", "u", "ok", documents=[other]), run)
     assert (counts.new, counts.updated, counts.unchanged) == (0, 0, 1)
 
 
-def test_source_state_validators_and_failure_streak(tmp_db: Path):
-    run = _setup(tmp_db)
+def test_source_state_validators_and_failure_streak(any_db: Path | Warehouse):
+    run = _setup(any_db)
     ok = FetchOutcome(
         "blog",
         "u",
@@ -110,10 +113,10 @@ def test_source_state_validators_and_failure_streak(tmp_db: Path):
         last_modified="Mon, 01 Jan 2026 00:00:00 GMT",
         validators={"u": ('"v1"', None)},
     )
-    ingest_outcome(tmp_db, ok, run)
+    ingest_outcome(any_db, ok, run)
     for _ in range(2):
-        ingest_outcome(tmp_db, FetchOutcome("blog", "u", "error", 503, error="HTTP 503"), run)
-    with read_connection(tmp_db) as con:
+        ingest_outcome(any_db, FetchOutcome("blog", "u", "error", 503, error="HTTP 503"), run)
+    with read_connection(any_db) as con:
         row = con.execute(
             "SELECT etag, consecutive_failures, last_status, last_error FROM sources WHERE source_id='blog'"
         ).fetchone()
@@ -121,13 +124,25 @@ def test_source_state_validators_and_failure_streak(tmp_db: Path):
     assert row == ('"v1"', 2, "error", "HTTP 503")
 
 
-def test_stats_and_abandoned_runs(tmp_db: Path):
-    run = _setup(tmp_db)
-    ingest_outcome(tmp_db, FetchOutcome("blog", "u", "ok", documents=[_post(1), _comment(1, 1)]), run)
-    assert close_abandoned_runs(tmp_db) == 1  # a run left 'running' by a killed process
-    run2 = start_run(tmp_db)
-    finish_run(tmp_db, run2, "ok", {"documents": 2})
-    stats = collection_stats(tmp_db)
+def test_stats_and_abandoned_runs(any_db: Path | Warehouse):
+    run = _setup(any_db)
+    ingest_outcome(any_db, FetchOutcome("blog", "u", "ok", documents=[_post(1), _comment(1, 1)]), run)
+    # a run left 'running' by a process that is gone (the test's own run is still alive on a DuckLake)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from warehouse.runs import start_run; start_run(sys.argv[1])",
+            str(any_db),
+        ],
+        check=True,
+        timeout=120,
+    )
+    assert close_abandoned_runs(any_db) == (1 if isinstance(any_db, Warehouse) else 2)
+    finish_run(any_db, run, "ok")
+    run2 = start_run(any_db)
+    finish_run(any_db, run2, "ok", {"documents": 2})
+    stats = collection_stats(any_db)
     assert stats["sources"] == 2
     assert stats["documents"] == {
         "post_external": 1,
@@ -136,7 +151,7 @@ def test_stats_and_abandoned_runs(tmp_db: Path):
         "comment_own": 0,
         "total": 2,
     }
-    assert stats["runs"] == 2
+    assert stats["runs"] == 3
     assert stats["last_run"]["run_id"] == run2 and stats["last_run"]["status"] == "ok"
 
 

@@ -6,14 +6,15 @@ import functools
 import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
 
 from resonanz.config import ENV_DB, Config, ConfigError, Stakeholder, load_config
 from warehouse.alerts import AlertSettings
+from warehouse.db import current_snapshot
 from warehouse.insights import aggregate_info
+from warehouse.target import Warehouse, as_warehouse
 
 T = TypeVar("T")
 
@@ -27,30 +28,32 @@ def app_config() -> Config | None:
         return None
 
 
-def db_path() -> Path:
-    """$RESONANZ_DB, else the config's database, else ./resonanz.duckdb."""
+def db_path() -> Warehouse:
+    """$RESONANZ_DB (a file or a `ducklake:` catalog), else the config's warehouse, else ./resonanz.duckdb."""
     if os.environ.get(ENV_DB):
-        return Path(os.environ[ENV_DB]).expanduser().resolve()
+        return as_warehouse(os.environ[ENV_DB])
     cfg = app_config()
-    return cfg.db_path if cfg else Path("resonanz.duckdb").resolve()
+    return cfg.db if cfg else Warehouse.file("resonanz.duckdb")
 
 
-def data_version(db: Path) -> tuple[float, float]:
-    """Changes whenever the database is written (file and WAL modification times)."""
+def data_version(db: Warehouse) -> tuple[float, ...]:
+    """Changes whenever the warehouse is written: file and WAL modification times, a DuckLake's snapshot id."""
+    if db.is_lake:
+        return (float(current_snapshot(db)),)
     stamps = []
-    for path in (db, db.with_name(db.name + ".wal")):
+    for path in (db.path, db.path.with_name(db.path.name + ".wal")):
         try:
             stamps.append(path.stat().st_mtime)
         except FileNotFoundError:
             stamps.append(0.0)
-    return tuple(stamps)  # type: ignore[return-value]
+    return tuple(stamps)
 
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _call(key: str, db: str, version: tuple[float, float], args: tuple, kwargs: dict) -> Any:
+def _call(key: str, db: str, version: tuple[float, ...], args: tuple, kwargs: dict) -> Any:
     return _REGISTRY[key](db, *args, **kwargs)
 
 

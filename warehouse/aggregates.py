@@ -12,14 +12,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import duckdb
 
 from .crowd import build_crowd_topics
-from .db import write_connection
+from .db import transact
 from .insight_staging import stage
 from .own_feedback import build_own_feedback
+from .target import Target
 
 log = logging.getLogger(__name__)
 
@@ -162,21 +162,33 @@ def _rebuild(con: duckdb.DuckDBPyConnection, today: date, brand_keywords: Sequen
 
 
 def refresh_aggregates(
-    db: str | Path, brand_keywords: Sequence[str] = (), today: date | None = None
+    db: Target, brand_keywords: Sequence[str] = (), today: date | None = None
 ) -> AggregateSummary:
-    """Rebuild every agg_* table in one short write transaction (call after collect + enrich)."""
+    """Rebuild every agg_* table in one short write transaction (call after collect + enrich).
+
+    Readers see the old or the new tables, never a mix; two concurrent refreshes commit one after
+    the other (the aggregates claim).
+    """
     started = time.monotonic()
     day = today or datetime.now(UTC).date()
     summary = AggregateSummary()
-    with write_connection(db) as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
         summary.staged = stage(con)
         _rebuild(con, day, brand_keywords)
         summary.rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in AGG_TABLES}
         stamp = datetime.now(UTC).isoformat()
         con.execute(
-            "INSERT OR REPLACE INTO agg_meta VALUES ('refreshed_at', ?), ('as_of', ?), ('enriched', ?)",
+            """
+            MERGE INTO agg_meta AS m
+            USING (VALUES ('refreshed_at', ?), ('as_of', ?), ('enriched', ?)) AS i(key, value) ON m.key = i.key
+            WHEN MATCHED THEN UPDATE SET value = i.value
+            WHEN NOT MATCHED THEN INSERT (key, value) VALUES (i.key, i.value)
+            """,
             [stamp, day.isoformat(), str(summary.staged.get("stg_topics", 0) > 0).lower()],
         )
+
+    transact(db, work, claim=("aggregates",))
     summary.seconds = round(time.monotonic() - started, 3)
     log.info("aggregates refreshed in %.2fs: %s", summary.seconds, summary.rows)
     return summary

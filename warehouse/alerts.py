@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from .db import query
+from .target import Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ ORDER BY z DESC
 """
 
 
-def detect_alerts(db: str | Path, settings: AlertSettings, today: date) -> list[Alert]:
+def detect_alerts(db: Target, settings: AlertSettings, today: date) -> list[Alert]:
     """Volume and negative-sentiment spikes up to `today`, strongest first."""
     split = date.fromordinal(today.toordinal() - settings.recent_days)
     first = date.fromordinal(split.toordinal() - settings.baseline_days)

@@ -20,12 +20,12 @@ functions (which read only the small agg_* tables).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from .db import query
+from .target import Target
 
 RECENT_DAYS = 14
 BASELINE_DAYS = 56
@@ -64,7 +64,8 @@ WITH own_words AS (  -- the distinct words of each recent own post
     JOIN needed n ON n.topic_id = w.topic_id AND n.k = w.k AND w.hits = n.words
     GROUP BY n.topic_id, w.doc_id
 )
-SELECT topic_id, max(share) AS coverage, arg_max(title, share) AS covered_by FROM found GROUP BY topic_id
+SELECT topic_id, max(share) AS coverage, first(title ORDER BY share DESC, title) AS covered_by  -- ties: by title
+FROM found GROUP BY topic_id
 """
 
 _CROWD = """
@@ -175,12 +176,12 @@ def build_crowd_topics(con: duckdb.DuckDBPyConnection, today: object, brand_keyw
     return con.execute("SELECT count(*) FROM agg_crowd_topics").fetchone()[0]
 
 
-def crowd_topics(db: str | Path, limit: int = 50) -> pd.DataFrame:
+def crowd_topics(db: Target, limit: int = 50) -> pd.DataFrame:
     """The ranked crowdsourced topics with every score component."""
     return query(db, "SELECT * FROM agg_crowd_topics ORDER BY rank LIMIT ?", [limit])
 
 
-def topic_daily(db: str | Path, topic_id: str) -> pd.DataFrame:
+def topic_daily(db: Target, topic_id: str) -> pd.DataFrame:
     """Documents per day of one emerging topic (the card's sparkline)."""
     return query(
         db,
@@ -189,7 +190,7 @@ def topic_daily(db: str | Path, topic_id: str) -> pd.DataFrame:
     )
 
 
-def topic_evidence(db: str | Path, topic_id: str) -> pd.DataFrame:
+def topic_evidence(db: Target, topic_id: str) -> pd.DataFrame:
     """The most engaging posts of one emerging topic."""
     return query(
         db,
@@ -201,7 +202,7 @@ def topic_evidence(db: str | Path, topic_id: str) -> pd.DataFrame:
     )
 
 
-def topic_bloggers(db: str | Path, topic_id: str) -> pd.DataFrame:
+def topic_bloggers(db: Target, topic_id: str) -> pd.DataFrame:
     """The external bloggers who carry one emerging topic, first movers first."""
     return query(
         db,

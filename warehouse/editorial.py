@@ -1,21 +1,22 @@
 """The editorial plan: adopted topics and questions as planned posts, stored in DuckDB.
 
 Every function opens its own short connection (read-only to read, read-write for one small
-transaction), so a Streamlit process never holds both kinds at once; `write_connection` retries
-while another process (a pipeline run) holds the file.
+transaction), so a Streamlit process never holds both kinds at once; writes retry while another
+process (a pipeline run) holds the file, and run again after a DuckLake conflict (`transact`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from .db import read_connection, write_connection
+from .db import DatabaseMissing, read_connection, transact
+from .target import Target
 
 STATUSES = ("idea", "planned", "writing", "review", "published", "dropped")
 CHANNELS = ("Blog", "Newsletter", "LinkedIn", "Whitepaper", "Webinar", "Press")
@@ -89,13 +90,15 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def add_entry(db: str | Path, entry: PlanEntry) -> int:
+def add_entry(db: Target, entry: PlanEntry) -> int:
     """Append an entry to the end of the plan and return its id.
 
-    Adopting the same topic or question twice returns the existing (not dropped) entry.
+    Adopting the same topic or question twice returns the existing (not dropped) entry. Ids are
+    max + 1 under the plan's write claim (DuckLake has no sequences).
     """
     values = _check({name: getattr(entry, name) for name in (*EDITABLE, "origin_kind", "origin_id")})
-    with write_connection(db, timeout=WRITE_TIMEOUT_S) as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> int:
         if entry.origin_id is not None:
             found = con.execute(
                 "SELECT entry_id FROM editorial_plan WHERE origin_kind = ? AND origin_id = ? AND status <> 'dropped'",
@@ -103,19 +106,21 @@ def add_entry(db: str | Path, entry: PlanEntry) -> int:
             ).fetchone()
             if found:
                 return int(found[0])
-        names = list(values)
-        row = con.execute(
-            f"""
-            INSERT INTO editorial_plan ({", ".join(names)}, position)
-            SELECT {", ".join("?" for _ in names)}, coalesce(max(position), 0) + 1 FROM editorial_plan
-            RETURNING entry_id
-            """,
-            list(values.values()),
+        entry_id, position = con.execute(
+            "SELECT coalesce(max(entry_id), 0) + 1, coalesce(max(position), 0) + 1 FROM editorial_plan"
         ).fetchone()
-    return int(row[0])
+        names = list(values)
+        con.execute(
+            f"INSERT INTO editorial_plan ({', '.join(names)}, entry_id, position)"
+            f" VALUES ({', '.join('?' for _ in names)}, ?, ?)",
+            [*values.values(), entry_id, position],
+        )
+        return int(entry_id)
+
+    return transact(db, work, claim=("plan",), timeout=WRITE_TIMEOUT_S)
 
 
-def update_entry(db: str | Path, entry_id: int, **changes: Any) -> None:
+def update_entry(db: Target, entry_id: int, **changes: Any) -> None:
     """Change some of title, angle, owner, channel, due_date, status, evidence of one entry."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
@@ -124,16 +129,19 @@ def update_entry(db: str | Path, entry_id: int, **changes: Any) -> None:
         return
     values = _check(dict(changes))
     assignments = ", ".join(f"{name} = ?" for name in values)
-    with write_connection(db, timeout=WRITE_TIMEOUT_S) as con:
-        done = con.execute(
-            f"UPDATE editorial_plan SET {assignments}, updated_at = now() WHERE entry_id = ? RETURNING entry_id",
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        if not con.execute("SELECT 1 FROM editorial_plan WHERE entry_id = ?", [entry_id]).fetchone():
+            raise PlanError(f"no plan entry with id {entry_id}")
+        con.execute(
+            f"UPDATE editorial_plan SET {assignments}, updated_at = now() WHERE entry_id = ?",
             [*values.values(), entry_id],
-        ).fetchall()
-    if not done:
-        raise PlanError(f"no plan entry with id {entry_id}")
+        )
+
+    transact(db, work, claim=("plan",), timeout=WRITE_TIMEOUT_S)
 
 
-def move_entry(db: str | Path, entry_id: int, steps: int) -> None:
+def move_entry(db: Target, entry_id: int, steps: int) -> None:
     """Move an entry up (negative steps) or down the plan; the others keep their order."""
     order = [e.entry_id for e in list_entries(db)]
     if entry_id not in order:
@@ -143,9 +151,10 @@ def move_entry(db: str | Path, entry_id: int, steps: int) -> None:
     reorder(db, [i for i in order if i is not None])
 
 
-def reorder(db: str | Path, entry_ids: list[int]) -> None:
+def reorder(db: Target, entry_ids: list[int]) -> None:
     """Set the plan order: the given ids first, in this order, then any others as they were."""
-    with write_connection(db, timeout=WRITE_TIMEOUT_S) as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
         current = [
             row[0]
             for row in con.execute(
@@ -164,18 +173,22 @@ def reorder(db: str | Path, entry_ids: list[int]) -> None:
             [final],
         )
 
+    transact(db, work, claim=("plan",), timeout=WRITE_TIMEOUT_S)
 
-def delete_entry(db: str | Path, entry_id: int) -> None:
+
+def delete_entry(db: Target, entry_id: int) -> None:
     """Remove an entry from the plan for good (set status 'dropped' to keep it on record)."""
-    with write_connection(db, timeout=WRITE_TIMEOUT_S) as con:
-        con.execute("DELETE FROM editorial_plan WHERE entry_id = ?", [entry_id])
+    transact(
+        db,
+        lambda con: con.execute("DELETE FROM editorial_plan WHERE entry_id = ?", [entry_id]),
+        claim=("plan",),
+        timeout=WRITE_TIMEOUT_S,
+    )
 
 
-def list_entries(db: str | Path, include_dropped: bool = True) -> list[PlanEntry]:
-    """The plan in its order."""
-    if not Path(db).exists():
-        return []
-    with read_connection(db) as con:
+def list_entries(db: Target, include_dropped: bool = True) -> list[PlanEntry]:
+    """The plan in its order (empty before anything was stored)."""
+    with contextlib.suppress(DatabaseMissing), read_connection(db) as con:
         try:
             cursor = con.execute(
                 """
@@ -188,8 +201,8 @@ def list_entries(db: str | Path, include_dropped: bool = True) -> list[PlanEntry
         except duckdb.CatalogException:  # a database written before the plan existed: no plan yet
             return []
         names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return [_entry(row) for row in rows]
+        return [_entry(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+    return []
 
 
 def _entry(row: dict[str, Any]) -> PlanEntry:

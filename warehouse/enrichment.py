@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -12,8 +11,9 @@ import pandas as pd
 
 from nlp.records import DocText, Enrichment, ModelInfo
 
-from .db import read_connection, write_connection
+from .db import read_connection, transact
 from .ingest import now_utc
+from .target import Target
 
 TASK_TABLES = {
     "language": "doc_language",
@@ -68,7 +68,7 @@ def _pending_sql(tasks: Sequence[str], force: bool, with_embedding: bool) -> str
 
 
 def pending_pages(
-    db: str | Path,
+    db: Target,
     infos: Sequence[ModelInfo],
     force: bool = False,
     page_size: int = 1000,
@@ -114,7 +114,7 @@ def pending_pages(
         after = rows[-1][0]
 
 
-def count_documents(db: str | Path) -> int:
+def count_documents(db: Target) -> int:
     with read_connection(db) as con:
         return con.execute("SELECT count(*) FROM documents").fetchone()[0]
 
@@ -166,17 +166,22 @@ def _frames(results: Sequence[Enrichment], info: ModelInfo, at: pd.Timestamp) ->
 
 
 def write_enrichments(
-    db: str | Path,
+    db: Target,
     results: Sequence[Enrichment],
     infos: Sequence[ModelInfo],
     content_hashes: dict[str, str],
     run_id: str | None = None,
 ) -> None:
-    """Replace the results of these documents for these tasks and mark them done, in one transaction."""
+    """Replace the results of these documents for these tasks and mark them done, in one transaction.
+
+    The transaction claims the enrichment group: two workers writing results of the same document
+    into a DuckLake commit one after the other, so a result row is never doubled.
+    """
     if not results:
         return
     at = pd.Timestamp(now_utc())
-    with write_connection(db) as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
         for info in infos:
             done = [e for e in results if getattr(e, info.task) is not None]
             if not done:
@@ -194,32 +199,43 @@ def write_enrichments(
                     "run_id": run_id,
                 }
             )
-            con.register("status_frame", status)
+            con.register("status_frame", status.drop_duplicates("doc_id", keep="last"))
             con.execute(
                 """
-                INSERT INTO nlp_status SELECT * FROM status_frame
-                ON CONFLICT (doc_id, task) DO UPDATE SET model = excluded.model,
-                    model_version = excluded.model_version, content_hash = excluded.content_hash,
-                    enriched_at = excluded.enriched_at, run_id = excluded.run_id
+                MERGE INTO nlp_status AS s USING status_frame AS f ON s.doc_id = f.doc_id AND s.task = f.task
+                WHEN MATCHED THEN UPDATE SET model = f.model, model_version = f.model_version,
+                    content_hash = f.content_hash, enriched_at = f.enriched_at, run_id = f.run_id
+                WHEN NOT MATCHED THEN INSERT (doc_id, task, model, model_version, content_hash, enriched_at, run_id)
+                    VALUES (f.doc_id, f.task, f.model, f.model_version, f.content_hash, f.enriched_at, f.run_id)
                 """
             )
             con.unregister("status_frame")
 
+    transact(db, work, claim=("enrichment",))
 
-def register_models(db: str | Path, infos: Sequence[ModelInfo]) -> None:
+
+def register_models(db: Target, infos: Sequence[ModelInfo]) -> None:
     """Record the models (name, version) a run used, with first/last use."""
-    with write_connection(db) as con:
-        for info in infos:
-            con.execute(
-                """
-                INSERT INTO nlp_models (task, model, model_version) VALUES (?, ?, ?)
-                ON CONFLICT (task, model, model_version) DO UPDATE SET last_used_at = now()
-                """,
-                [info.task, info.name, info.version],
-            )
+    frame = pd.DataFrame(
+        sorted({(i.task, i.name, i.version) for i in infos}), columns=["task", "model", "model_version"]
+    ).astype("string")
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        con.register("models_frame", frame)
+        con.execute(
+            """
+            MERGE INTO nlp_models AS m USING models_frame AS f
+                ON m.task = f.task AND m.model = f.model AND m.model_version = f.model_version
+            WHEN MATCHED THEN UPDATE SET last_used_at = now()
+            WHEN NOT MATCHED THEN INSERT (task, model, model_version) VALUES (f.task, f.model, f.model_version)
+            """
+        )
+        con.unregister("models_frame")
+
+    transact(db, work, claim=("enrichment",))
 
 
-def embedding_sample(db: str | Path, model_version: str, limit: int = 5000) -> np.ndarray | None:
+def embedding_sample(db: Target, model_version: str, limit: int = 5000) -> np.ndarray | None:
     """Up to `limit` stored embeddings of a version, the most recently published first."""
     with read_connection(db) as con:
         rows = con.execute(

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from nlp.records import Cluster, ClusterDoc, ClusterResult
 
-from .db import read_connection, write_connection
+from .db import read_connection, transact
 from .enrichment import from_blob, to_blob
 from .ingest import now_utc
+from .target import Target
 
 MAX_EXAMPLES = 5
 
 
 def recent_external_docs(
-    db: str | Path, days: int, embedding_version: str, limit: int = 20000
+    db: Target, days: int, embedding_version: str, limit: int = 20000
 ) -> list[ClusterDoc]:
     """External posts of the last `days` days with a current embedding, most recent first (comments are too short to cluster)."""
     with read_connection(db) as con:
@@ -36,7 +37,7 @@ def recent_external_docs(
     return [ClusterDoc(r[0], r[1], from_blob(r[2]), r[3].isoformat() if r[3] else None, r[4]) for r in rows]
 
 
-def known_clusters(db: str | Path, table: str) -> list[Cluster]:
+def known_clusters(db: Target, table: str) -> list[Cluster]:
     """Active emerging topics (table='emerging_topics') or question groups (table='question_groups')."""
     key, where = ("topic_id", "WHERE active") if table == "emerging_topics" else ("group_id", "")
     with read_connection(db) as con:
@@ -45,7 +46,7 @@ def known_clusters(db: str | Path, table: str) -> list[Cluster]:
 
 
 def write_emerging(
-    db: str | Path,
+    db: Target,
     result: ClusterResult,
     docs: Sequence[ClusterDoc],
     shares: dict[str, float],
@@ -89,18 +90,21 @@ def write_emerging(
         columns=["doc_id", "topic_id", "similarity"],
     )
     at = now_utc()
-    with write_connection(db) as con:
-        con.execute("UPDATE emerging_topics SET active = FALSE")
-        con.register("topics_frame", topics)
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("UPDATE emerging_topics SET active = FALSE WHERE active")
+        con.register("topics_frame", topics.drop_duplicates("topic_id", keep="last"))
         con.execute(
             """
-            INSERT INTO emerging_topics (topic_id, label, keywords, centroid, size, recent_share, first_seen, last_seen)
-            SELECT topic_id, label, keywords, centroid, size, recent_share, CAST(first_seen AS DATE),
-                CAST(last_seen AS DATE) FROM topics_frame
-            ON CONFLICT (topic_id) DO UPDATE SET label = excluded.label, keywords = excluded.keywords,
-                centroid = excluded.centroid, size = excluded.size, recent_share = excluded.recent_share,
-                first_seen = least(emerging_topics.first_seen, excluded.first_seen),
-                last_seen = excluded.last_seen, active = TRUE, updated_at = now()
+            MERGE INTO emerging_topics AS e
+            USING (SELECT topic_id, label, keywords, centroid, size, recent_share, CAST(first_seen AS DATE) AS first_seen,
+                          CAST(last_seen AS DATE) AS last_seen FROM topics_frame) AS t
+                ON e.topic_id = t.topic_id
+            WHEN MATCHED THEN UPDATE SET label = t.label, keywords = t.keywords, centroid = t.centroid, size = t.size,
+                recent_share = t.recent_share, first_seen = least(e.first_seen, t.first_seen),
+                last_seen = t.last_seen, active = TRUE, updated_at = now()
+            WHEN NOT MATCHED THEN INSERT (topic_id, label, keywords, centroid, size, recent_share, first_seen, last_seen)
+                VALUES (t.topic_id, t.label, t.keywords, t.centroid, t.size, t.recent_share, t.first_seen, t.last_seen)
             """
         )
         con.register("ids_frame", pd.DataFrame({"doc_id": [d.item_id for d in docs]}))
@@ -124,8 +128,10 @@ def write_emerging(
         for name in ("topics_frame", "ids_frame", "links_frame"):
             con.unregister(name)
 
+    transact(db, work, claim=("enrichment",))
 
-def all_questions(db: str | Path, limit: int = 20000) -> list[tuple[str, str, str, str]]:
+
+def all_questions(db: Target, limit: int = 20000) -> list[tuple[str, str, str, str]]:
     """(item_id = doc_id:idx, question, url, doc_id) of all detected questions, most recent first."""
     with read_connection(db) as con:
         rows = con.execute(
@@ -140,7 +146,7 @@ def all_questions(db: str | Path, limit: int = 20000) -> list[tuple[str, str, st
 
 
 def write_question_groups(
-    db: str | Path, result: ClusterResult, questions: Sequence[tuple[str, str, str, str]]
+    db: Target, result: ClusterResult, questions: Sequence[tuple[str, str, str, str]]
 ) -> None:
     """Replace all groups and memberships with this run's (ids stay stable through matching)."""
     by_id = {q[0]: q for q in questions}
@@ -167,7 +173,8 @@ def write_question_groups(
         columns=["group_id", "label", "keywords", "centroid", "n_questions", "n_documents", "examples"],
     )
     member_frame = pd.DataFrame(members, columns=["doc_id", "idx", "group_id"])
-    with write_connection(db) as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DELETE FROM question_groups")
         con.execute("DELETE FROM question_group_members")
         con.register("groups_frame", frame)
@@ -179,3 +186,5 @@ def write_question_groups(
         con.execute("INSERT INTO question_group_members SELECT * FROM members_frame")
         con.unregister("groups_frame")
         con.unregister("members_frame")
+
+    transact(db, work, claim=("enrichment",))

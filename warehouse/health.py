@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from .db import query
+from .target import Target
 
 
-def runs_history(db: str | Path, limit: int = 50) -> pd.DataFrame:
+def runs_history(db: Target, limit: int = 50) -> pd.DataFrame:
     """The latest runs, newest first, with their per-source totals from fetch_log.
 
     Columns: run_id, flow, status, started_at, finished_at, duration_s, sources, failed_sources,
@@ -40,7 +39,7 @@ def runs_history(db: str | Path, limit: int = 50) -> pd.DataFrame:
     )
 
 
-def run_sources(db: str | Path, run_id: str) -> pd.DataFrame:
+def run_sources(db: Target, run_id: str) -> pd.DataFrame:
     """Per source of one run: status, HTTP status, counts, elapsed seconds and error (fetch_log rows)."""
     return query(
         db,
@@ -56,7 +55,7 @@ def run_sources(db: str | Path, run_id: str) -> pd.DataFrame:
     )
 
 
-def failing_sources(db: str | Path, threshold: int = 3) -> pd.DataFrame:
+def failing_sources(db: Target, threshold: int = 3) -> pd.DataFrame:
     """Active sources whose last `threshold` or more fetches in a row failed, worst first.
 
     Columns: source_id, name, kind, url, consecutive_failures, failing_since (first failed fetch

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from crawlers.records import DocumentRecord, FetchOutcome
 
-from .db import write_connection
+from .db import transact
 from .neardup import link_near_duplicates
 from .privacy import drop_erased_authors, pseudonymize_comment_authors
+from .target import Target
 
 DOC_COLUMNS = [
     "doc_id",
@@ -67,26 +67,32 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def sync_sources(db: str | Path, specs: list[SourceSpec]) -> None:
+def sync_sources(db: Target, specs: list[SourceSpec]) -> None:
     """Insert or update the configured sources; sources no longer configured become inactive."""
     frame = pd.DataFrame(
         [(s.source_id, s.name, s.kind, s.url, s.own) for s in specs],
         columns=["source_id", "name", "kind", "url", "own"],
     )
-    with write_connection(db) as con:
+    frame = frame.drop_duplicates("source_id", keep="last")
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
         con.register("incoming_sources", frame)
         con.execute(
             """
-            INSERT INTO sources (source_id, name, kind, url, own, active)
-            SELECT source_id, name, kind, url, own, TRUE FROM incoming_sources
-            ON CONFLICT (source_id) DO UPDATE SET
-                name = excluded.name, kind = excluded.kind, url = excluded.url, own = excluded.own,
+            MERGE INTO sources USING incoming_sources AS i ON sources.source_id = i.source_id
+            WHEN MATCHED THEN UPDATE SET name = i.name, kind = i.kind, url = i.url, own = i.own,
                 active = TRUE, updated_at = now()
+            WHEN NOT MATCHED THEN INSERT (source_id, name, kind, url, own, active)
+                VALUES (i.source_id, i.name, i.kind, i.url, i.own, TRUE)
             """
         )
         con.execute(
-            "UPDATE sources SET active = FALSE WHERE source_id NOT IN (SELECT source_id FROM incoming_sources)"
+            "UPDATE sources SET active = FALSE"
+            " WHERE active AND source_id NOT IN (SELECT source_id FROM incoming_sources)"
         )
+        con.unregister("incoming_sources")
+
+    transact(db, work, claim=("documents",))
 
 
 def _frame(docs: list[DocumentRecord], fetched_at: datetime) -> pd.DataFrame:
@@ -232,13 +238,14 @@ def record_fetch(
             [(url, outcome.source_id, e, lm) for url, (e, lm) in outcome.validators.items()],
             columns=["url", "source_id", "etag", "last_modified"],
         )
-        con.register("incoming_validators", frame)
+        con.register("incoming_validators", frame.drop_duplicates("url", keep="last"))
         con.execute(
             """
-            INSERT INTO http_validators (url, source_id, etag, last_modified)
-            SELECT url, source_id, etag, last_modified FROM incoming_validators
-            ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
-                source_id = excluded.source_id, checked_at = now()
+            MERGE INTO http_validators AS v USING incoming_validators AS i ON v.url = i.url
+            WHEN MATCHED THEN UPDATE SET etag = i.etag, last_modified = i.last_modified,
+                source_id = i.source_id, checked_at = now()
+            WHEN NOT MATCHED THEN INSERT (url, source_id, etag, last_modified)
+                VALUES (i.url, i.source_id, i.etag, i.last_modified)
             """
         )
         con.unregister("incoming_validators")
@@ -266,7 +273,7 @@ def record_fetch(
 
 
 def ingest_outcome(
-    db: str | Path,
+    db: Target,
     outcome: FetchOutcome,
     run_id: str,
     batch_size: int = 2000,
@@ -276,15 +283,22 @@ def ingest_outcome(
 
     The fetch_log row and the new validators (ETag, Last-Modified) are written in the same
     transaction as the last batch, so a crash never leaves validators that claim documents
-    we do not have. `pseudonym_key` (privacy.pseudonymize_authors) replaces comment authors by
+    we do not have. Each batch claims the documents group (`warehouse.db.transact`): concurrent
+    writers into a DuckLake commit one after the other, each on the other's rows, so a document is
+    never inserted twice; a conflicting batch runs again. `pseudonym_key` (privacy.pseudonymize_authors) replaces comment authors by
     keyed pseudonyms before anything is stored.
     """
     docs = outcome.documents
     counts = IngestCounts()
     batches = [docs[i : i + batch_size] for i in range(0, len(docs), batch_size)] or [[]]
     for index, batch in enumerate(batches):
-        with write_connection(db) as con:
-            counts = counts + upsert_documents(con, batch, run_id, pseudonym_key)
-            if index == len(batches) - 1:
-                record_fetch(con, outcome, run_id, counts)
+        last = index == len(batches) - 1
+
+        def work(con: duckdb.DuckDBPyConnection, batch=batch, last=last, before=counts) -> IngestCounts:
+            total = before + upsert_documents(con, batch, run_id, pseudonym_key)
+            if last:
+                record_fetch(con, outcome, run_id, total)
+            return total
+
+        counts = transact(db, work, claim=("documents",))
     return counts

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .db import query
+from .target import Target
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -52,13 +52,13 @@ def _day(value: Any) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
-def aggregate_info(db: str | Path) -> dict[str, str]:
+def aggregate_info(db: Target) -> dict[str, str]:
     """When the aggregates were refreshed, their reference day and whether enrichment results existed."""
     frame = query(db, "SELECT key, value FROM agg_meta")
     return dict(zip(frame["key"], frame["value"], strict=True))
 
 
-def filter_options(db: str | Path) -> dict[str, Any]:
+def filter_options(db: Target) -> dict[str, Any]:
     """Values for the filter widgets: days, languages, sources, taxonomy topics."""
     frame = query(
         db,
@@ -77,7 +77,7 @@ def filter_options(db: str | Path) -> dict[str, Any]:
     return row
 
 
-def kpis(db: str | Path, filters: Filters) -> dict[str, Any]:
+def kpis(db: Target, filters: Filters) -> dict[str, Any]:
     """Documents in the 7 days up to the period's end and the 7 before, negative share, sources, last run."""
     where, params = filters.where()
     frame = query(
@@ -108,7 +108,7 @@ def kpis(db: str | Path, filters: Filters) -> dict[str, Any]:
     return result
 
 
-def volume(db: str | Path, filters: Filters, grain: str = "day") -> pd.DataFrame:
+def volume(db: Target, filters: Filters, grain: str = "day") -> pd.DataFrame:
     """Documents per day (or week) and sentiment in the period."""
     where, params = filters.where()
     bucket = "day" if grain == "day" else "date_trunc('week', day)"
@@ -123,7 +123,7 @@ def volume(db: str | Path, filters: Filters, grain: str = "day") -> pd.DataFrame
     )
 
 
-def share_by_source(db: str | Path, filters: Filters) -> pd.DataFrame:
+def share_by_source(db: Target, filters: Filters) -> pd.DataFrame:
     """Documents per source in the period, with their share and negative share."""
     where, params = filters.where("a")
     return query(
@@ -141,7 +141,7 @@ def share_by_source(db: str | Path, filters: Filters) -> pd.DataFrame:
     )
 
 
-def share_by_topic(db: str | Path, filters: Filters) -> pd.DataFrame:
+def share_by_topic(db: Target, filters: Filters) -> pd.DataFrame:
     """Documents per taxonomy topic in the period (a document may count for several topics)."""
     where, params = filters.where(per_topic=True)
     return query(
@@ -157,7 +157,7 @@ def share_by_topic(db: str | Path, filters: Filters) -> pd.DataFrame:
     )
 
 
-def own_posts(db: str | Path, flag_delta: float = 0.15, min_comments: int = 3) -> pd.DataFrame:
+def own_posts(db: Target, flag_delta: float = 0.15, min_comments: int = 3) -> pd.DataFrame:
     """Own posts newest first with comments, sentiment mix and questions; `flagged` marks negative swings."""
     return query(
         db,
@@ -170,7 +170,7 @@ def own_posts(db: str | Path, flag_delta: float = 0.15, min_comments: int = 3) -
     )
 
 
-def own_statements(db: str | Path, doc_id: str) -> pd.DataFrame:
+def own_statements(db: Target, doc_id: str) -> pd.DataFrame:
     """The statements of one own post that its comments pick up most."""
     return query(
         db,
@@ -179,9 +179,7 @@ def own_statements(db: str | Path, doc_id: str) -> pd.DataFrame:
     )
 
 
-def question_groups(
-    db: str | Path, limit: int = 100, topics: list[str] | None = None
-) -> list[dict[str, Any]]:
+def question_groups(db: Target, limit: int = 100, topics: list[str] | None = None) -> list[dict[str, Any]]:
     """Reader-question groups, most asked first, with example questions and links."""
     frame = query(
         db,
@@ -200,7 +198,7 @@ def question_groups(
     return rows
 
 
-def bloggers(db: str | Path, limit: int = 100) -> pd.DataFrame:
+def bloggers(db: Target, limit: int = 100) -> pd.DataFrame:
     """External bloggers: topics they started that others picked up, posts, engagement."""
     return query(
         db,
@@ -214,7 +212,7 @@ def bloggers(db: str | Path, limit: int = 100) -> pd.DataFrame:
     )
 
 
-def sources_overview(db: str | Path) -> pd.DataFrame:
+def sources_overview(db: Target) -> pd.DataFrame:
     """Per active source: output, engagement, first moves and fetch health."""
     return query(
         db,
@@ -230,7 +228,7 @@ def sources_overview(db: str | Path) -> pd.DataFrame:
     )
 
 
-def topic_evidence(db: str | Path, topics: list[str], start: date, end: date, limit: int = 5) -> pd.DataFrame:
+def topic_evidence(db: Target, topics: list[str], start: date, end: date, limit: int = 5) -> pd.DataFrame:
     """The most engaging posts on some taxonomy topics in a period (from the weekly evidence)."""
     return query(
         db,
@@ -248,7 +246,7 @@ def topic_evidence(db: str | Path, topics: list[str], start: date, end: date, li
     )
 
 
-def topic_summaries(db: str | Path, topics: list[str], start: date, end: date) -> pd.DataFrame:
+def topic_summaries(db: Target, topics: list[str], start: date, end: date) -> pd.DataFrame:
     """Per taxonomy topic: documents and negative share in [start, end] and in the period of equal length before."""
     days = (end - start).days + 1
     return query(
@@ -276,7 +274,7 @@ def topic_summaries(db: str | Path, topics: list[str], start: date, end: date) -
     )
 
 
-def source_posts(db: str | Path, source_id: str) -> pd.DataFrame:
+def source_posts(db: Target, source_id: str) -> pd.DataFrame:
     """The newest posts of one source (up to aggregates.SOURCE_POSTS) with comment counts."""
     return query(
         db,
@@ -288,7 +286,7 @@ def source_posts(db: str | Path, source_id: str) -> pd.DataFrame:
     )
 
 
-def post_comments(db: str | Path, doc_id: str, limit: int = 200) -> pd.DataFrame:
+def post_comments(db: Target, doc_id: str, limit: int = 200) -> pd.DataFrame:
     """The comments of one post, oldest first, with sentiment and the questions they ask (a lookup by parent)."""
     return query(
         db,

@@ -8,12 +8,12 @@ import logging
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from .db import read_connection, write_connection
+from .db import read_connection, transact
+from .target import Target
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class RetentionResult:
     versions: int
 
 
-def purge_expired(db: str | Path, retention_days: int, now: datetime | None = None) -> RetentionResult:
+def purge_expired(db: Target, retention_days: int, now: datetime | None = None) -> RetentionResult:
     """Empty text and title of documents published (else fetched) more than `retention_days` ago.
 
     Rows, ids, hashes, dates, authors and every enrichment result stay, so counts and trends
@@ -83,7 +83,8 @@ def purge_expired(db: str | Path, retention_days: int, now: datetime | None = No
     """
     cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
     expired = "coalesce(published_at, fetched_at) < $cutoff"
-    with write_connection(db) as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         documents = con.execute(
             f"UPDATE documents SET text = '', title = NULL, purged_at = now() "
             f"WHERE {expired} AND (text <> '' OR title IS NOT NULL)",
@@ -95,6 +96,9 @@ def purge_expired(db: str | Path, retention_days: int, now: datetime | None = No
             f"AND (replaced_at < $cutoff OR doc_id IN (SELECT doc_id FROM documents WHERE {expired}))",
             {"cutoff": cutoff},
         ).fetchone()[0]
+        return documents, versions
+
+    documents, versions = transact(db, work, claim=("documents",))
     if documents or versions:
         log.info(
             "retention: emptied %d document(s) and %d version(s) older than %s", documents, versions, cutoff
@@ -150,7 +154,7 @@ def _erase(con: duckdb.DuckDBPyConnection, name: str, key: bytes | None, delete:
 
 
 def purge_author(
-    db: str | Path, name: str, key: bytes | None = None, *, dry_run: bool = False, remember: bool = True
+    db: Target, name: str, key: bytes | None = None, *, dry_run: bool = False, remember: bool = True
 ) -> ErasureResult:
     """Delete every document of an author (raw name or its pseudonym) from every table keyed by doc_id.
 
@@ -161,13 +165,21 @@ def purge_author(
     if dry_run:
         with read_connection(db) as con:
             return _erase(con, name, key, delete=False)
-    with write_connection(db) as con:
+
+    def work(con: duckdb.DuckDBPyConnection) -> ErasureResult:
         result = _erase(con, name, key, delete=True)
         if remember:
-            hashes = [name_hash(name)] + ([name_hash(pseudonym(name, key))] if key else [])
+            hashes = sorted({name_hash(name)} | ({name_hash(pseudonym(name, key))} if key else set()))
             con.execute(
-                "INSERT INTO erased_authors (name_hash) SELECT unnest($h) ON CONFLICT DO NOTHING",
+                """
+                MERGE INTO erased_authors AS e USING (SELECT unnest($h) AS name_hash) AS i
+                    ON e.name_hash = i.name_hash
+                WHEN NOT MATCHED THEN INSERT (name_hash) VALUES (i.name_hash)
+                """,
                 {"h": hashes},
             )
+        return result
+
+    result = transact(db, work, claim=("documents",))
     log.info("erased %d document(s) of one author: %s", len(result.documents), result.rows)
     return result

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from .db import query
+from .target import Target
 
 
-def overview_kpis(db: str | Path) -> dict:
+def overview_kpis(db: Target) -> dict:
     """Documents, active sources and the last run."""
     frame = query(
         db,
@@ -29,7 +28,7 @@ def overview_kpis(db: str | Path) -> dict:
     return kpis
 
 
-def latest_documents(db: str | Path, limit: int = 50, kind: str | None = None) -> pd.DataFrame:
+def latest_documents(db: Target, limit: int = 50, kind: str | None = None) -> pd.DataFrame:
     """Newest documents with their source."""
     return query(
         db,
@@ -45,7 +44,7 @@ def latest_documents(db: str | Path, limit: int = 50, kind: str | None = None) -
     )
 
 
-def source_health(db: str | Path) -> pd.DataFrame:
+def source_health(db: Target) -> pd.DataFrame:
     """Per source: last status and error, failure streak, documents, last run's counts."""
     return query(
         db,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from .db import DatabaseMissing, read_connection, write_connection
+from .db import DatabaseMissing, read_connection, transact
+from .target import Target
 
 # One aggregate row per table: row counts and newest change times. Every writer of these tables
 # (ingest, enrichment, regrouping, retention, erasure) moves at least one of them.
@@ -22,7 +22,7 @@ _MARKERS = {
 }
 
 
-def warehouse_markers(db: str | Path, tables: tuple[str, ...] = tuple(_MARKERS)) -> dict[str, list[str]]:
+def warehouse_markers(db: Target, tables: tuple[str, ...] = tuple(_MARKERS)) -> dict[str, list[str]]:
     """Counts and newest timestamps of the tables a stage reads (a few milliseconds at a million rows)."""
     try:
         with read_connection(db) as con:
@@ -31,7 +31,7 @@ def warehouse_markers(db: str | Path, tables: tuple[str, ...] = tuple(_MARKERS))
         return {}
 
 
-def stage_fingerprint(db: str | Path, stage: str) -> tuple[str | None, dict[str, Any]]:
+def stage_fingerprint(db: Target, stage: str) -> tuple[str | None, dict[str, Any]]:
     """The stored fingerprint of a stage and its detail (None: never completed, or an older database)."""
     try:
         with read_connection(db) as con:
@@ -43,10 +43,19 @@ def stage_fingerprint(db: str | Path, stage: str) -> tuple[str | None, dict[str,
     return (row[0], json.loads(row[1]) if row[1] else {}) if row else (None, {})
 
 
-def save_stage_fingerprint(db: str | Path, stage: str, fingerprint: str, detail: dict[str, Any]) -> None:
+def save_stage_fingerprint(db: Target, stage: str, fingerprint: str, detail: dict[str, Any]) -> None:
     """Record that `stage` completed on inputs with this fingerprint."""
-    with write_connection(db) as con:
-        con.execute(
-            "INSERT OR REPLACE INTO stage_state (stage, fingerprint, detail, updated_at) VALUES (?, ?, ?, now())",
+    transact(
+        db,
+        lambda con: con.execute(
+            """
+            MERGE INTO stage_state AS s USING (SELECT ? AS stage, ? AS fingerprint, ? AS detail) AS i
+                ON s.stage = i.stage
+            WHEN MATCHED THEN UPDATE SET fingerprint = i.fingerprint, detail = i.detail, updated_at = now()
+            WHEN NOT MATCHED THEN INSERT (stage, fingerprint, detail, updated_at)
+                VALUES (i.stage, i.fingerprint, i.detail, now())
+            """,
             [stage, fingerprint, json.dumps(detail, default=str)],
-        )
+        ),
+        claim=("aggregates",),
+    )

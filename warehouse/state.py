@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from .db import DatabaseMissing, read_connection
+from .target import Target
 
 Validators = dict[str, tuple[str | None, str | None]]
 
 
-def fetch_states(db: str | Path, source_ids: Sequence[str]) -> dict[str, tuple[Validators, set[str]]]:
+def fetch_states(db: Target, source_ids: Sequence[str]) -> dict[str, tuple[Validators, set[str]]]:
     """Per source: conditional-GET validators (url -> (etag, last_modified)) and known canonical URLs.
 
     One read for all sources: a connection per source cost 0.1 s each, 20 s for 165 feeds.
@@ -36,7 +36,7 @@ def fetch_states(db: str | Path, source_ids: Sequence[str]) -> dict[str, tuple[V
     return states
 
 
-def known_pages(db: str | Path, hosts: Sequence[str]) -> set[str]:
+def known_pages(db: Target, hosts: Sequence[str]) -> set[str]:
     """Canonical URLs of the stored posts on these hosts or their subdomains (any port), whatever their source."""
     if not hosts:
         return set()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from .db import read_connection
+from .target import Target
 
 KINDS = ("post_external", "post_own", "comment_external", "comment_own")
 
 
-def collection_stats(db: str | Path) -> dict[str, Any]:
+def collection_stats(db: Target) -> dict[str, Any]:
     """Sources, documents by kind, runs and the last run, as one JSON-ready dict."""
     with read_connection(db) as con:
         sources = con.execute("SELECT count(*) FROM sources WHERE active").fetchone()[0]

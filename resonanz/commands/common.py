@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from warehouse.target import Warehouse, as_warehouse
+
 from ..config import DEFAULT_DB, ENV_DB, Config, load_config
 
 
@@ -17,15 +19,18 @@ def config_from(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))
 
 
-def db_from(args: argparse.Namespace, config: Config | None = None) -> Path:
-    """--db, else $RESONANZ_DB, else the config's database, else ./resonanz.duckdb."""
+def db_from(args: argparse.Namespace, config: Config | None = None) -> Warehouse:
+    """--db, else $RESONANZ_DB, else the config's warehouse, else ./resonanz.duckdb.
+
+    --db and $RESONANZ_DB take a file path or a `ducklake:` catalog (docs/scale.md).
+    """
     if getattr(args, "db", None):
-        return Path(args.db).expanduser().resolve()
+        return as_warehouse(args.db)
     if os.environ.get(ENV_DB):
-        return Path(os.environ[ENV_DB]).expanduser().resolve()
+        return as_warehouse(os.environ[ENV_DB])
     if config is not None:
-        return config.db_path
-    return Path(DEFAULT_DB).resolve()
+        return config.db
+    return Warehouse.file(DEFAULT_DB)
 
 
 def optional_config(args: argparse.Namespace) -> Config | None:
