@@ -12,8 +12,18 @@ from typing import Any
 
 from prefect import flow
 
+from nlp.clustering import ClusterParams
 from nlp.enrich import calibrate_topics, enrich_documents
-from nlp.grouping import embed_texts, find_emerging_topics, group_questions, recent_share
+from nlp.grouping import (
+    EMERGING_PARAMS,
+    embed_texts,
+    emerging_params,
+    find_emerging_topics,
+    group_questions,
+    mask_terms,
+    phrase_embedder,
+    recent_share,
+)
 from nlp.models import ModelSet, ModelSpec, load_models
 from nlp.records import ClusterDoc, ModelInfo, Taxonomy
 from warehouse.enrichment import embedding_sample, pending_pages, register_models, write_enrichments
@@ -41,6 +51,8 @@ class EnrichSummary:
     emerging_topics: int = 0
     new_emerging_topics: int = 0
     emerging_outlier_share: float = 0.0
+    emerging_outliers: int = 0  # posts of the window that fit no topic worth showing (the outlier bucket)
+    emerging_posts: int = 0  # posts clustered (all external posts of the window: nothing is capped)
     question_groups: int = 0
     questions: int = 0
     seconds: float = 0.0
@@ -90,6 +102,7 @@ def run_enrichment(
     emerging_days: int = 56,
     page_size: int = 1000,
     progress: Progress = _log_progress,
+    emerging: ClusterParams = EMERGING_PARAMS,
 ) -> EnrichSummary:
     """Enrich what is pending for the current models (all with `force`), then regroup topics and questions."""
     started = time.monotonic()
@@ -106,7 +119,7 @@ def run_enrichment(
             db, models, [topics], force, page_size, run_id, progress, calibration, embedding_version
         )
     summary.enriched = {t: counts.get(t, 0) for t in (*FIRST_PASS, "topics")}
-    _update_emerging(db, models, emerging_days, run_id, summary)
+    _update_emerging(db, models, emerging_days, run_id, summary, emerging)
     _update_question_groups(db, models, summary)
     summary.seconds = round(time.monotonic() - started, 2)
     log.info("enrich: done %s", summary.to_dict())
@@ -114,11 +127,18 @@ def run_enrichment(
 
 
 def _update_emerging(
-    db: Target, models: ModelSet, days: int, run_id: str | None, summary: EnrichSummary
+    db: Target,
+    models: ModelSet,
+    days: int,
+    run_id: str | None,
+    summary: EnrichSummary,
+    params: ClusterParams = EMERGING_PARAMS,
 ) -> None:
     version = models.info("embedding").version
     docs = recent_external_docs(db, days, version)
-    result = find_emerging_topics(docs, known_clusters(db, "emerging_topics"))
+    result = find_emerging_topics(
+        docs, known_clusters(db, "emerging_topics"), params, phrase_embedder(models)
+    )
     day = {d.item_id: d.day for d in docs}
     latest = max((date.fromisoformat(d) for d in day.values() if d), default=date.today())
     shares = {c.cluster_id: recent_share(c, day, latest) for c in result.clusters}
@@ -126,11 +146,13 @@ def _update_emerging(
     summary.emerging_topics = len(result.clusters)
     summary.new_emerging_topics = sum(c.is_new for c in result.clusters)
     summary.emerging_outlier_share = round(result.outlier_share, 3)
+    summary.emerging_outliers = len(result.outliers)
+    summary.emerging_posts = result.n_items
 
 
 def _update_question_groups(db: Target, models: ModelSet, summary: EnrichSummary) -> None:
     questions = all_questions(db)
-    vectors = embed_texts([q[1] for q in questions], models)
+    vectors = embed_texts([mask_terms(q[1], models.rules.company_terms) for q in questions], models)
     items = [ClusterDoc(q[0], q[1], v, url=q[2]) for q, v in zip(questions, vectors, strict=True)]
     result = group_questions(items, known_clusters(db, "question_groups"))
     write_question_groups(db, result, questions)
@@ -156,5 +178,6 @@ def enrich(
         force=force,
         run_id=run_id,
         emerging_days=config.models.emerging_days,
+        emerging=emerging_params(config.models.emerging_min_posts, config.models.emerging_min_blogs),
     )
     return summary.to_dict()

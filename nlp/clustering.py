@@ -1,55 +1,183 @@
-"""Group embedded items into clusters with c-TF-IDF keywords, keeping cluster ids stable across runs."""
+"""Group embedded items into clusters worth showing, with readable labels, keeping cluster ids stable across runs.
+
+Steps: cluster (average-linkage agglomerative on cosine, exact up to `exact_limit` items, else on k-means
+micro-clusters) → split off members farther than `member_similarity` from their cluster (question groups) →
+merge clusters whose centroids are near-identical → clusters with fewer than `min_size` items or `min_sources`
+distinct sources go to the outlier bucket → label (nlp/labels.py) and c-TF-IDF keywords → match to known
+clusters (Hungarian on centroid cosine) so ids stay stable.
+
+Complexity for n items of dimension d: exact path O(n²) time and memory (n ≤ exact_limit: at most
+exact_limit²/2 distances, 16 MB at 2,000); above it, mini-batch k-means into m = min(micro_clusters, n/10)
+micro-clusters, O(n·m·d) time and O(n·d + m²) memory, then the same agglomerative step on the m centroids.
+So memory grows linearly with n (the n×d float32 matrix), never quadratically.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .encoders import normalize
 from .keywords import ctfidf_keywords
+from .labels import Embed, LabelParams, cluster_labels
 from .records import Cluster, ClusterDoc, ClusterResult
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ClusterParams:
-    """How to cluster: agglomerative (average linkage, cosine) or HDBSCAN, then match to known clusters."""
+    """How to cluster and which clusters are worth showing."""
 
     method: str = "agglomerative"  # agglomerative | hdbscan
-    distance_threshold: float = 0.5  # cosine distance at which agglomerative merging stops
-    min_size: int = 3  # smaller clusters count as outliers
+    distance_threshold: float = 0.5  # cosine distance at which average-linkage merging stops
+    min_size: int = 3  # smaller clusters go to the outlier bucket
+    min_sources: int = 1  # clusters from fewer distinct sources (blogs) go to the outlier bucket
+    member_similarity: float | None = None  # members less similar to their centroid stay alone
+    merge_similarity: float = 0.9  # clusters whose centroids are at least this similar are merged
     match_similarity: float = 0.75  # centroid cosine above which a new cluster continues a known one
-    max_items: int = 5000  # the most recent items are clustered; older ones are only assigned
+    exact_limit: int = 2000  # up to this many items the agglomerative step sees every pair
+    micro_clusters: int = 1000  # above it: k-means micro-clusters first (at most this many)
     top_keywords: int = 8
-    reduce_dims: int | None = None  # optional PCA before clustering (BERTopic reduces with UMAP)
+    labels: LabelParams = field(default_factory=LabelParams)
 
 
-def cluster_labels(vectors: np.ndarray, params: ClusterParams) -> np.ndarray:
-    """Cluster label per row; -1 for outliers (and for members of clusters below min_size)."""
-    n = len(vectors)
-    if n < 2:
-        return np.zeros(n, dtype=int) if params.min_size <= n else np.full(n, -1)
-    if n < params.min_size:
-        return np.full(n, -1)
-    data = vectors
-    if params.reduce_dims and params.reduce_dims < min(n, vectors.shape[1]):
-        from sklearn.decomposition import PCA
+def _agglomerative(vectors: np.ndarray, threshold: float) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering
 
-        data = normalize(PCA(params.reduce_dims, random_state=0).fit_transform(vectors))
+    if len(vectors) < 2:
+        return np.zeros(len(vectors), dtype=int)
+    return AgglomerativeClustering(
+        n_clusters=None, distance_threshold=threshold, metric="cosine", linkage="average"
+    ).fit_predict(vectors)
+
+
+def _micro_then_agglomerative(vectors: np.ndarray, params: ClusterParams) -> np.ndarray:
+    """k-means micro-clusters (linear in n), then average linkage on their centroids."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    m = max(2, min(params.micro_clusters, len(vectors) // 10))
+    kmeans = MiniBatchKMeans(
+        n_clusters=m,
+        batch_size=2048,
+        max_iter=20,
+        n_init=1,
+        random_state=0,
+        init_size=min(len(vectors), 3 * m),
+    )
+    micro = kmeans.fit_predict(vectors)
+    centres = normalize(kmeans.cluster_centers_.astype(np.float32))
+    return _agglomerative(centres, params.distance_threshold)[micro]
+
+
+def raw_labels(vectors: np.ndarray, params: ClusterParams) -> np.ndarray:
+    """A cluster label per row before the outlier rules; -1 where the method itself leaves an outlier."""
     if params.method == "hdbscan":
         from sklearn.cluster import HDBSCAN
 
-        labels = HDBSCAN(min_cluster_size=max(2, params.min_size), copy=True).fit_predict(data)
-    else:
-        from sklearn.cluster import AgglomerativeClustering
+        if len(vectors) < max(2, params.min_size):
+            return np.full(len(vectors), -1)
+        return HDBSCAN(min_cluster_size=max(2, params.min_size), copy=True).fit_predict(vectors)
+    if len(vectors) <= params.exact_limit:
+        return _agglomerative(vectors, params.distance_threshold)
+    log.info(
+        "clustering %d items on k-means micro-clusters (exact up to %d)", len(vectors), params.exact_limit
+    )
+    return _micro_then_agglomerative(vectors, params)
 
-        labels = AgglomerativeClustering(
-            n_clusters=None, distance_threshold=params.distance_threshold, metric="cosine", linkage="average"
-        ).fit_predict(data)
-    sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(0, dtype=int)
-    return np.where((labels >= 0) & (sizes[np.maximum(labels, 0)] >= params.min_size), labels, -1)
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    found = sorted(set(labels[labels >= 0].tolist()))
+    mapping = {c: i for i, c in enumerate(found)}
+    return np.asarray([mapping.get(int(x), -1) for x in labels], dtype=int)
+
+
+def _centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    if not k:
+        return np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels[labels >= 0], vectors[labels >= 0])
+    return normalize(sums.astype(np.float32))
+
+
+def split_far_members(vectors: np.ndarray, labels: np.ndarray, min_similarity: float) -> np.ndarray:
+    """Members whose cosine to the centroid of the *other* members is below `min_similarity` stay alone.
+
+    Leave-one-out: a member of a small group is not compared with a centroid it pulls towards itself.
+    The farthest member leaves first; repeated until every member is close enough.
+    """
+    labels = _relabel(labels)
+    while True:
+        k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+        sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
+        np.add.at(sums, labels[labels >= 0], vectors[labels >= 0])
+        sizes = np.bincount(labels[labels >= 0], minlength=k)
+        inside = np.flatnonzero((labels >= 0) & (sizes[np.maximum(labels, 0)] > 1))
+        if not len(inside):
+            return labels
+        others = normalize((sums[labels[inside]] - vectors[inside]).astype(np.float32))
+        similarity = np.einsum("ij,ij->i", vectors[inside], others)
+        far = similarity < min_similarity
+        if not far.any():
+            return labels
+        # per group, only its farthest member leaves in this round (the others are re-checked without it)
+        leaving = {}
+        for i, sim in zip(inside[far], similarity[far], strict=True):
+            group = int(labels[i])
+            if group not in leaving or sim < leaving[group][1]:
+                leaving[group] = (i, sim)
+        for n, (i, _) in enumerate(leaving.values()):
+            labels[i] = k + n
+        labels = _relabel(labels)
+
+
+def merge_near_identical(vectors: np.ndarray, labels: np.ndarray, min_similarity: float) -> np.ndarray:
+    """Union of clusters whose centroids are at least `min_similarity` alike (transitively)."""
+    labels = _relabel(labels)
+    centroids = _centroids(vectors, labels)
+    parent = list(range(len(centroids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    similar = np.argwhere(np.triu(centroids @ centroids.T, k=1) >= min_similarity)
+    for a, b in similar:
+        parent[root(int(b))] = root(int(a))
+    if not len(similar):
+        return labels
+    return _relabel(np.asarray([root(int(x)) if x >= 0 else -1 for x in labels], dtype=int))
+
+
+def apply_outlier_rules(
+    labels: np.ndarray, sources: Sequence[str | None], params: ClusterParams
+) -> np.ndarray:
+    """Clusters with fewer than min_size items or min_sources distinct sources go to the outlier bucket (-1)."""
+    labels = _relabel(labels)
+    keep = np.zeros(int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0, dtype=bool)
+    for c in range(len(keep)):
+        members = np.flatnonzero(labels == c)
+        distinct = {sources[i] or f"item:{i}" for i in members}
+        keep[c] = len(members) >= params.min_size and len(distinct) >= params.min_sources
+    return _relabel(np.where((labels >= 0) & keep[np.maximum(labels, 0)], labels, -1))
+
+
+def cluster_items(vectors: np.ndarray, sources: Sequence[str | None], params: ClusterParams) -> np.ndarray:
+    """Final cluster label per row (0..k-1), -1 for the outlier bucket."""
+    if not len(vectors):
+        return np.zeros(0, dtype=int)
+    labels = raw_labels(vectors, params)
+    if params.member_similarity is not None:
+        labels = split_far_members(vectors, labels, params.member_similarity)
+    labels = merge_near_identical(vectors, labels, params.merge_similarity)
+    return apply_outlier_rules(labels, sources, params)
 
 
 def match_clusters(new: np.ndarray, old: np.ndarray, min_similarity: float) -> dict[int, int]:
@@ -67,49 +195,56 @@ def _new_id(prefix: str, member_ids: Sequence[str]) -> str:
     return f"{prefix}-{hashlib.sha1('|'.join(sorted(member_ids)).encode()).hexdigest()[:10]}"
 
 
+def _medoid(vectors: np.ndarray) -> int:
+    """The most typical member: highest mean similarity to the others (the centroid's closest for large groups)."""
+    if len(vectors) > 500:
+        return int(np.argmax(vectors @ normalize(vectors.mean(axis=0, keepdims=True))[0]))
+    return int(np.argmax((vectors @ vectors.T).sum(axis=1)))
+
+
 def group_items(
-    items: Sequence[ClusterDoc], known: Sequence[Cluster], params: ClusterParams, prefix: str
+    items: Sequence[ClusterDoc],
+    known: Sequence[Cluster],
+    params: ClusterParams,
+    prefix: str,
+    embed: Embed | None = None,
 ) -> ClusterResult:
-    """Cluster the items, name clusters by c-TF-IDF, and reuse known ids for clusters that continue them."""
+    """Cluster the items, label clusters (key phrases; c-TF-IDF alone without `embed`), reuse known ids."""
     if not items:
         return ClusterResult((), (), 0)
-    vectors = normalize(np.stack([i.embedding for i in items]))
-    head = slice(0, min(len(items), params.max_items))  # items come most recent first
-    labels = np.full(len(items), -1)
-    labels[head] = cluster_labels(vectors[head], params)
-    found = sorted(set(labels[labels >= 0].tolist()))
-    centroids = (
-        normalize(np.stack([vectors[labels == c].mean(axis=0) for c in found])) if found else np.zeros((0, 1))
+    vectors = normalize(np.stack([np.asarray(i.embedding, dtype=np.float32) for i in items]))
+    labels = cluster_items(vectors, [i.source for i in items], params)
+    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    members = [np.flatnonzero(labels == c) for c in range(k)]
+    centroids = _centroids(vectors, labels)
+    texts = [[items[i].text for i in m] for m in members]
+    outlier_texts = [i.text for i, lab in zip(items, labels, strict=True) if lab < 0]
+    keywords = ctfidf_keywords(texts, outlier_texts, params.top_keywords)
+    named = cluster_labels(
+        texts, [[items[i].lang for i in m] for m in members], centroids, embed, params.labels, outlier_texts
     )
-    if len(items) > params.max_items and found:  # older items: nearest centroid if close enough
-        tail = vectors[params.max_items :] @ centroids.T
-        best = tail.argmax(axis=1)
-        close = tail[np.arange(len(best)), best] >= 1 - params.distance_threshold
-        labels[params.max_items :] = np.where(close, np.asarray(found)[best], -1)
-    texts = [[items[i].text for i in np.flatnonzero(labels == c)] for c in found]
-    keywords = ctfidf_keywords(
-        texts, [i.text for i, lab in zip(items, labels, strict=True) if lab < 0], params.top_keywords
-    )
-    old = normalize(np.stack([k.centroid for k in known])) if known else np.zeros((0, vectors.shape[1]))
+    old = normalize(np.stack([c.centroid for c in known])) if known else np.zeros((0, vectors.shape[1]))
     matches = match_clusters(centroids, old, params.match_similarity)
     clusters = []
-    for j, c in enumerate(found):
-        members = np.flatnonzero(labels == c)
-        member_ids = [items[i].item_id for i in members]
-        closest = members[int(np.argmax(vectors[members] @ centroids[j]))]
-        cluster_id = known[matches[j]].cluster_id if j in matches else _new_id(prefix, member_ids)
-        words = tuple(keywords[j])
+    for j, m in enumerate(members):
+        member_ids = [items[i].item_id for i in m]
+        typical = m[_medoid(vectors[m])]
+        titled = [i for i in m if items[i].title]
+        central = titled[int(np.argmax(vectors[titled] @ centroids[j]))] if titled else None
+        subtitle = items[central].title if central is not None else None
+        label = named[j][0] or " · ".join(keywords[j][:3]) or subtitle or items[typical].text[:60]
         clusters.append(
             Cluster(
-                cluster_id,
-                " · ".join(words[:3]) or items[closest].text[:60],
-                words,
+                known[matches[j]].cluster_id if j in matches else _new_id(prefix, member_ids),
+                label,
+                tuple(keywords[j]),
                 tuple(member_ids),
                 centroids[j],
                 is_new=j not in matches,
-                representative=items[closest].text,
+                representative=items[typical].text,
+                subtitle=subtitle,
             )
         )
-    clusters.sort(key=lambda k: -len(k.members))
+    clusters.sort(key=lambda c: -len(c.members))
     outliers = tuple(items[i].item_id for i in np.flatnonzero(labels < 0))
     return ClusterResult(tuple(clusters), outliers, len(items))

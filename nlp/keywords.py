@@ -9,21 +9,23 @@ from pathlib import Path
 import numpy as np
 
 STOPWORDS_DE = Path(__file__).parent / "artifacts" / "stopwords_de.txt"
+LABEL_WORDS = Path(__file__).parent / "artifacts" / "label_stopwords.txt"  # numbers, dates, filler words
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w\-]{2,}\b"
 
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """sklearn's English list plus the committed German list."""
+    """sklearn's English list, the committed German list, and number, date and filler words (de + en)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    german = [
+    words = [
         word
-        for line in STOPWORDS_DE.read_text(encoding="utf-8").splitlines()
+        for path in (STOPWORDS_DE, LABEL_WORDS)
+        for line in path.read_text(encoding="utf-8").splitlines()
         if not line.startswith("#")
         for word in line.split()
     ]
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(german)
+    return frozenset(ENGLISH_STOP_WORDS) | frozenset(words)
 
 
 def ctfidf_keywords(

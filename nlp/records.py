@@ -135,11 +135,14 @@ class ClusterDoc:
     embedding: np.ndarray = field(compare=False)
     day: str | None = None  # ISO date
     url: str | None = None
+    title: str | None = None  # a post's title (the subtitle of its topic when it is the most central post)
+    source: str | None = None  # the blog (host) it comes from: topics need several
+    lang: str | None = None  # de | en | other: labels are in the cluster's dominant language
 
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
-    """A found group: a stable id, c-TF-IDF keywords, members, centroid."""
+    """A found group: a stable id, a readable label, c-TF-IDF keywords (the "why"), members, centroid."""
 
     cluster_id: str
     label: str
@@ -148,6 +151,7 @@ class Cluster:
     centroid: np.ndarray = field(compare=False)
     is_new: bool = False
     representative: str | None = None  # the member text closest to the centroid
+    subtitle: str | None = None  # the title of the most central member with a title
 
 
 @dataclass(frozen=True, slots=True)

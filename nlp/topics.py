@@ -18,6 +18,7 @@ from .records import Taxonomy, TaxonomyTopic, TopicScore
 ARTIFACTS = Path(__file__).parent / "artifacts"
 BACKGROUND_FILE = ARTIFACTS / "background.npz"
 TEMPERATURE = 0.05  # centred cosine → softmax scores
+TOP_TERMS = 3  # a document's score for a topic: the mean of its 3 best centred term similarities
 RELATIVE_ASSIGN = 0.5  # besides the best topic, assign those scoring at least half of it
 MIN_CALIBRATION_DOCS = 30
 _TERM_SPLIT = re.compile(r"[,;:/]|\s+(?:und|and|oder|or)\s+")
@@ -25,11 +26,13 @@ _TERM_SPLIT = re.compile(r"[,;:/]|\s+(?:und|and|oder|or)\s+")
 
 @dataclass(frozen=True)
 class TopicCalibration:
-    """Corpus statistics for prototype scoring: the mean document and refined topic prototypes."""
+    """Statistics for prototype scoring: a background (mean document) and, once refined on a corpus, one
+    prototype per topic (`refined`); unrefined, each topic is scored by its best terms."""
 
     background: np.ndarray
     prototypes: np.ndarray
     n_docs: int = 0
+    refined: bool = False
 
 
 class TopicModel(Protocol):
@@ -61,7 +64,15 @@ def stored_background(spec: str, dim: int) -> np.ndarray:
 
 
 class PrototypeTopics:
-    """Cosine to per-term topic prototypes, centred on the corpus (or stored) background; optional refinement."""
+    """Cosine to per-term topic prototypes, centred on a background; optional refinement on a corpus.
+
+    Inductive (single texts, nothing fitted on them): score = mean of the TOP_TERMS best centred cosines to
+    the topic's terms (name, description terms, keywords), centred on the stored background
+    (`nlp/background.py`). A broad topic ("accidents, crime, weather") is matched by its closest terms rather
+    than by the blurred mean of all of them. Transductive (`calibrate`, a corpus of at least
+    MIN_CALIBRATION_DOCS): the corpus mean replaces the background and the prototypes are refined on the
+    documents assigned to them.
+    """
 
     name = "builtin:prototypes"
 
@@ -70,12 +81,13 @@ class PrototypeTopics:
     ) -> None:
         self.taxonomy = taxonomy
         self.embedding = embedding
-        self.version = f"prototypes-1-{taxonomy.version}-{encoder_version}"
-        rows = []
+        self.version = f"prototypes-2-top{TOP_TERMS}-{taxonomy.version}-{encoder_version}"
+        self.term_vectors: list[np.ndarray] = []
         for topic in taxonomy.topics:
             terms = topic_terms(topic)
             batch = BatchFeatures(terms, device=features.device, max_length=features.max_length)
-            rows.append(batch.embedding(embedding).mean(axis=0))
+            self.term_vectors.append(normalize(batch.embedding(embedding)))
+        rows = [t.mean(axis=0) for t in self.term_vectors]
         self.label_prototypes = normalize(np.asarray(rows, dtype=np.float32)) if rows else np.zeros((0, 1))
 
     def default_calibration(self) -> TopicCalibration:
@@ -87,19 +99,27 @@ class PrototypeTopics:
         if sample is None or len(sample) < MIN_CALIBRATION_DOCS or not len(self.label_prototypes):
             return self.default_calibration()
         background = sample.mean(axis=0).astype(np.float32)
-        prototypes = self.label_prototypes
+        calibration = TopicCalibration(background, self.label_prototypes, len(sample))
         for _ in range(iterations):
-            assigned = self._centred(sample, TopicCalibration(background, prototypes)).argmax(axis=1)
+            assigned = self._centred(sample, calibration).argmax(axis=1)
             refined = [
                 label + (sample[assigned == j].mean(axis=0) if (assigned == j).any() else 0.0)
                 for j, label in enumerate(self.label_prototypes)
             ]
             prototypes = normalize(np.asarray(refined, dtype=np.float32))
-        return TopicCalibration(background, prototypes, len(sample))
+            calibration = TopicCalibration(background, prototypes, len(sample), refined=True)
+        return calibration
 
-    @staticmethod
-    def _centred(vectors: np.ndarray, calibration: TopicCalibration) -> np.ndarray:
-        return vectors @ calibration.prototypes.T - calibration.background @ calibration.prototypes.T
+    def _centred(self, vectors: np.ndarray, calibration: TopicCalibration) -> np.ndarray:
+        centred = vectors - calibration.background
+        if calibration.refined:
+            return centred @ calibration.prototypes.T
+        columns = []
+        for terms in self.term_vectors:
+            sims = centred @ terms.T
+            k = min(TOP_TERMS, sims.shape[1])
+            columns.append(-np.sort(-sims, axis=1)[:, :k].mean(axis=1))
+        return np.stack(columns, axis=1) if columns else np.zeros((len(vectors), 0), dtype=np.float32)
 
     def centred_scores(self, vectors: np.ndarray, calibration: TopicCalibration | None = None) -> np.ndarray:
         return self._centred(vectors, calibration or self.default_calibration())

@@ -6,8 +6,8 @@ blended with zero-shot prototype probabilities (nlp/prototypes.py); the blend (a
 per sentence) is chosen by the rule in nlp/selection.py: best macro-F1 on the external demo blogs' labelled comments (dev) while the
 cross-validated tweet macro-F1 drops by at most 0.02 per language. Validation splits and the own blog's
 comments are never used here.
-Background: the mean embedding of a mixed German/English corpus, used to centre topic scores when a
-batch is too small to calibrate on itself. Artifacts go to nlp/artifacts/ with a manifest of data hashes;
+Background: the mean embedding of a mixed German/English corpus (nlp/background.py; never demo or
+evaluation text), used to centre topic scores when a batch is too small to calibrate on itself. Artifacts go to nlp/artifacts/ with a manifest of data hashes;
 an up-to-date build is skipped unless forced.
 """
 
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaldata import TRAIN_SETS, default_data_dir, demo_comments, demo_texts, read_split
+from .background import build_background
+from .evaldata import TRAIN_SETS, default_data_dir, demo_comments, read_split
 from .features import BatchFeatures
 from .language import get_language_detector
 from .prototypes import PROTOTYPE_ENCODER, PROTOTYPES_FILE, PrototypeScorer, prototypes_hash, read_prototypes
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 SEED = 13
 C_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
 PARTS = ("builtin:use", "builtin:minilm", "vader")
-BACKGROUND_SPECS = ("builtin:use-minilm", "builtin:use")
 RECIPE = "head-5"  # bump when the recipe changes
 MANIFEST = HEAD_FILE.parent / "manifest.json"
 
@@ -174,32 +174,6 @@ def _blend_summary(chosen: Candidate, table: list[Candidate], n_dev: int, proto_
     }
 
 
-def background_texts(data_dir: Path, project_dir: Path) -> dict[str, list[str]]:
-    """German and English texts of several kinds: tweets, news articles and the demo blogs if present."""
-    sources = {f"tweets-{lang}": read_split(data_dir, lang, "train").texts for lang in TRAIN_SETS}
-    truth = data_dir / "extraction" / "ground-truth.json"
-    if truth.exists():
-        sources["news-en"] = [
-            v["articleBody"] for v in json.loads(truth.read_text(encoding="utf-8")).values()
-        ]
-    demo = [d.text for d in demo_texts(project_dir / "demo" / "content")]
-    if demo:
-        sources["demo-blogs"] = demo
-    return sources
-
-
-def build_background(data_dir: Path, project_dir: Path) -> dict:
-    """Mean embedding per source kind, averaged over kinds (so no single corpus dominates)."""
-    sources = background_texts(data_dir, project_dir)
-    means: dict[str, np.ndarray] = {}
-    for spec in BACKGROUND_SPECS:
-        per_source = [BatchFeatures(texts).embedding(spec).mean(axis=0) for texts in sources.values()]
-        means[spec] = np.mean(per_source, axis=0).astype(np.float32)
-    np.savez_compressed(BACKGROUND_FILE, **means)
-    digest = hashlib.sha256("\x1e".join("\x1f".join(t) for t in sources.values()).encode()).hexdigest()[:12]
-    return {"sources": {k: len(v) for k, v in sources.items()}, "data_hash": digest}
-
-
 def inputs_hash(data_dir: Path, project_dir: Path) -> str:
     files = [
         data_dir / TRAIN_SETS[lang] / f"train_{k}.txt" for lang in TRAIN_SETS for k in ("text", "labels")
@@ -225,7 +199,7 @@ def train(data_dir: Path | None = None, force: bool = False) -> dict:
         "inputs_hash": key,
         "seed": SEED,
         "sentiment_head": train_sentiment(data_dir, project_dir),
-        "background": build_background(data_dir, project_dir),
+        "background": build_background(data_dir),
         "data": {
             f"{TRAIN_SETS[lang]}/train_{k}.txt": _sha(data_dir / TRAIN_SETS[lang] / f"train_{k}.txt")
             for lang in TRAIN_SETS

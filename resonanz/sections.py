@@ -246,6 +246,15 @@ class Models(Section):
     emerging_days: int = Field(
         56, ge=1, le=3650, description="Days of external posts clustered into emerging topics."
     )
+    emerging_min_posts: int = Field(
+        3, ge=1, le=1000, description="Posts an emerging topic needs to be listed (fewer: outlier bucket)."
+    )
+    emerging_min_blogs: int = Field(
+        2,
+        ge=1,
+        le=100,
+        description="Distinct blogs an emerging topic needs to be listed (fewer: outlier bucket).",
+    )
 
 
 class Schedule(Section):

@@ -11,6 +11,7 @@ import streamlit as st
 from fixtures.insight_db import copy_db, shared_insight_db
 from streamlit.testing.v1 import AppTest
 
+from nlp.labels import clean_label
 from resonanz.commands.collect import example_config
 from warehouse import alerts, crowd, editorial, insights
 from warehouse.aggregates import refresh_aggregates
@@ -110,6 +111,12 @@ def test_crowd_page_ranks_the_emerging_storyline_and_names_its_blogs(app_env: Pa
     assert {"Score", "Momentum", "Breadth", "Engagement", "Relevance", "Coverage gap"} <= set(metrics(at))
     drivers = at.dataframe[1].value  # the first card's "Driven by" table
     assert drivers["source"].nunique() == top["blogs"] >= 3
+    labels = crowd.crowd_topics(app_env)
+    for row in labels.itertuples():  # readable labels: key phrases without stop, number or date words
+        assert row.label and not clean_label(row.label), row.label
+    assert top["subtitle"] and top["subtitle"] in shown  # the most central post's title under the label
+    bucket = crowd.outlier_bucket(app_env)
+    assert f"Outlier bucket: {bucket['outliers']} of {bucket['posts']}" in shown
 
 
 def test_feedback_page_flags_the_negative_own_post(app_env: Path):

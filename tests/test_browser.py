@@ -169,3 +169,20 @@ def test_injected_script_comment_is_shown_as_text_and_never_runs(app_url: str, b
     browser.evaluate("alert('probe')")  # the detector itself works: a real alert is caught
     assert [d["message"] for d in browser.dialogs] == ["probe"]
     browser.dialogs.clear()
+
+
+def test_crowdsourced_list_shows_readable_labels(app_url: str, browser: Browser):
+    """The ranked list a communications head sees: key-phrase labels (no stop, number or date words), the
+    storyline's label names it, and each card carries its most central post's title."""
+    from nlp.labels import clean_label
+
+    db, _ = shared_insight_db()
+    topics = crowd.crowd_topics(db)
+    browser.open(f"{app_url}/crowd", PAGES["crowdsourced-topics"][1])
+    text = browser.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText")
+    for row in topics.head(5).itertuples():
+        assert row.label in text, row.label
+        assert not clean_label(row.label), row.label
+        assert row.subtitle and row.subtitle in text
+    assert any("Data Act" in label for label in topics.head(2)["label"]), list(topics["label"])
+    assert "Outlier bucket:" in text

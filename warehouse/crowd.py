@@ -111,7 +111,7 @@ WITH m AS (
            coalesce(x.tagged, 0) / greatest(s.posts, 1) AS taxonomy_share,
            coalesce(b.branded, 0) / mb.docs AS brand_share,
            coalesce(c.coverage, 0) AS coverage, CASE WHEN c.coverage > 0 THEN c.covered_by END AS covered_by,
-           coalesce(x.taxonomy, []) AS taxonomy, s.negative, s.neutral, s.positive
+           coalesce(x.taxonomy, []) AS taxonomy, s.negative, s.neutral, s.positive, e.subtitle
     FROM stg_emerging e JOIN stats s USING (topic_id) JOIN members mb USING (topic_id)
     LEFT JOIN tax x USING (topic_id) LEFT JOIN brand b USING (topic_id) LEFT JOIN stg_coverage c USING (topic_id)
     WHERE s.posts > 0 AND NOT coalesce(s.started_own, false)
@@ -124,7 +124,7 @@ SELECT topic_id, label, keywords, first_seen, last_seen, posts, recent, baseline
        breadth, comments, engagement, taxonomy_share, brand_share, relevance, coverage, covered_by,
        coverage_gap, momentum * breadth * engagement * relevance * coverage_gap AS score,
        row_number() OVER (ORDER BY momentum * breadth * engagement * relevance * coverage_gap DESC, topic_id),
-       taxonomy, negative, neutral, positive
+       taxonomy, negative, neutral, positive, subtitle
 FROM final
 """
 
@@ -179,6 +179,23 @@ def build_crowd_topics(con: duckdb.DuckDBPyConnection, today: object, brand_keyw
 def crowd_topics(db: Target, limit: int = 50) -> pd.DataFrame:
     """The ranked crowdsourced topics with every score component."""
     return query(db, "SELECT * FROM agg_crowd_topics ORDER BY rank LIMIT ?", [limit])
+
+
+def outlier_bucket(db: Target) -> dict[str, float | int]:
+    """The latest emerging-topic run: posts clustered, how many fit no topic (the outlier bucket), its share."""
+    frame = query(
+        db, "SELECT n_docs, n_topics, outlier_share FROM emerging_runs ORDER BY run_at DESC LIMIT 1"
+    )
+    if frame.empty:
+        return {"posts": 0, "topics": 0, "outliers": 0, "share": 0.0}
+    row = frame.iloc[0]
+    share = float(row["outlier_share"])
+    return {
+        "posts": int(row["n_docs"]),
+        "topics": int(row["n_topics"]),
+        "outliers": round(share * int(row["n_docs"])),
+        "share": share,
+    }
 
 
 def topic_daily(db: Target, topic_id: str) -> pd.DataFrame:

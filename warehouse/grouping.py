@@ -17,24 +17,30 @@ from .ingest import now_utc
 from .target import Target
 
 MAX_EXAMPLES = 5
+TEXT_CHARS = 4000  # of each post's text kept for labels and keywords (the embedding is of the whole post)
 
 
-def recent_external_docs(
-    db: Target, days: int, embedding_version: str, limit: int = 20000
-) -> list[ClusterDoc]:
-    """External posts of the last `days` days with a current embedding, most recent first (comments are too short to cluster)."""
+def recent_external_docs(db: Target, days: int, embedding_version: str) -> list[ClusterDoc]:
+    """All external posts of the last `days` days with a current embedding, most recent first (no cap: the
+    clustering is sub-quadratic; comments are too short to cluster). Blog = the URL's host."""
     with read_connection(db) as con:
         rows = con.execute(
             """
-            SELECT d.doc_id, coalesce(d.title || '. ', '') || d.text, e.vec, CAST(d.published_at AS DATE), d.url
-            FROM documents d JOIN doc_embeddings e USING (doc_id)
+            SELECT d.doc_id, coalesce(d.title || '. ', '') || left(d.text, ?), e.vec, CAST(d.published_at AS DATE),
+                   d.url, d.title, split_part(d.url, '/', 3), l.lang
+            FROM documents d JOIN doc_embeddings e USING (doc_id) LEFT JOIN doc_language l USING (doc_id)
             WHERE NOT d.own AND d.kind = 'post' AND e.model_version = ?
               AND d.published_at >= (SELECT max(published_at) FROM documents) - to_days(?)
-            ORDER BY d.published_at DESC, d.doc_id LIMIT ?
+            ORDER BY d.published_at DESC, d.doc_id
             """,
-            [embedding_version, days, limit],
+            [TEXT_CHARS, embedding_version, days],
         ).fetchall()
-    return [ClusterDoc(r[0], r[1], from_blob(r[2]), r[3].isoformat() if r[3] else None, r[4]) for r in rows]
+    return [
+        ClusterDoc(
+            r[0], r[1], from_blob(r[2]), r[3].isoformat() if r[3] else None, r[4], r[5], r[6] or None, r[7]
+        )
+        for r in rows
+    ]
 
 
 def known_clusters(db: Target, table: str) -> list[Cluster]:
@@ -61,6 +67,7 @@ def write_emerging(
             {
                 "topic_id": c.cluster_id,
                 "label": c.label,
+                "subtitle": c.subtitle,
                 "keywords": json.dumps(list(c.keywords), ensure_ascii=False),
                 "centroid": to_blob(c.centroid),
                 "size": len(c.members),
@@ -73,6 +80,7 @@ def write_emerging(
         columns=[
             "topic_id",
             "label",
+            "subtitle",
             "keywords",
             "centroid",
             "size",
@@ -88,26 +96,35 @@ def write_emerging(
             for m in c.members
         ],
         columns=["doc_id", "topic_id", "similarity"],
-    )
+    ).astype({"doc_id": "string", "topic_id": "string", "similarity": "float64"})
+    topics = topics.astype(
+        {"topic_id": "string", "label": "string", "subtitle": "string", "keywords": "string", "size": "int64"}
+    ).astype({"recent_share": "float64", "first_seen": "string", "last_seen": "string"})
     at = now_utc()
 
     def work(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE emerging_topics SET active = FALSE WHERE active")
-        con.register("topics_frame", topics.drop_duplicates("topic_id", keep="last"))
-        con.execute(
-            """
-            MERGE INTO emerging_topics AS e
-            USING (SELECT topic_id, label, keywords, centroid, size, recent_share, CAST(first_seen AS DATE) AS first_seen,
-                          CAST(last_seen AS DATE) AS last_seen FROM topics_frame) AS t
-                ON e.topic_id = t.topic_id
-            WHEN MATCHED THEN UPDATE SET label = t.label, keywords = t.keywords, centroid = t.centroid, size = t.size,
-                recent_share = t.recent_share, first_seen = least(e.first_seen, t.first_seen),
-                last_seen = t.last_seen, active = TRUE, updated_at = now()
-            WHEN NOT MATCHED THEN INSERT (topic_id, label, keywords, centroid, size, recent_share, first_seen, last_seen)
-                VALUES (t.topic_id, t.label, t.keywords, t.centroid, t.size, t.recent_share, t.first_seen, t.last_seen)
-            """
-        )
-        con.register("ids_frame", pd.DataFrame({"doc_id": [d.item_id for d in docs]}))
+        if len(topics):  # an empty frame has no column types to bind
+            con.register("topics_frame", topics.drop_duplicates("topic_id", keep="last"))
+            con.execute(
+                """
+                MERGE INTO emerging_topics AS e
+                USING (SELECT topic_id, label, subtitle, keywords, centroid, size, recent_share,
+                              CAST(first_seen AS DATE) AS first_seen, CAST(last_seen AS DATE) AS last_seen
+                       FROM topics_frame) AS t
+                    ON e.topic_id = t.topic_id
+                WHEN MATCHED THEN UPDATE SET label = t.label, subtitle = t.subtitle, keywords = t.keywords,
+                    centroid = t.centroid, size = t.size, recent_share = t.recent_share,
+                    first_seen = least(e.first_seen, t.first_seen), last_seen = t.last_seen, active = TRUE,
+                    updated_at = now()
+                WHEN NOT MATCHED THEN INSERT (topic_id, label, subtitle, keywords, centroid, size, recent_share,
+                    first_seen, last_seen)
+                    VALUES (t.topic_id, t.label, t.subtitle, t.keywords, t.centroid, t.size, t.recent_share,
+                        t.first_seen, t.last_seen)
+                """
+            )
+            con.unregister("topics_frame")
+        con.register("ids_frame", pd.DataFrame({"doc_id": [d.item_id for d in docs]}, dtype="string"))
         con.execute("DELETE FROM emerging_topic_docs WHERE doc_id IN (SELECT doc_id FROM ids_frame)")
         con.register("links_frame", links)
         con.execute(
@@ -125,22 +142,21 @@ def write_emerging(
                 model_version,
             ],
         )
-        for name in ("topics_frame", "ids_frame", "links_frame"):
+        for name in ("ids_frame", "links_frame"):
             con.unregister(name)
 
     transact(db, work, claim=("enrichment",))
 
 
-def all_questions(db: Target, limit: int = 20000) -> list[tuple[str, str, str, str]]:
-    """(item_id = doc_id:idx, question, url, doc_id) of all detected questions, most recent first."""
+def all_questions(db: Target) -> list[tuple[str, str, str, str]]:
+    """(item_id = doc_id:idx, question, url, doc_id) of all detected questions, most recent first (no cap)."""
     with read_connection(db) as con:
         rows = con.execute(
             """
             SELECT q.doc_id || ':' || q.idx, q.question, d.url, q.doc_id
             FROM doc_questions q JOIN documents d USING (doc_id)
-            ORDER BY d.published_at DESC NULLS LAST, q.doc_id, q.idx LIMIT ?
-            """,
-            [limit],
+            ORDER BY d.published_at DESC NULLS LAST, q.doc_id, q.idx
+            """
         ).fetchall()
     return [tuple(r) for r in rows]
 
@@ -177,6 +193,8 @@ def write_question_groups(
     def work(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DELETE FROM question_groups")
         con.execute("DELETE FROM question_group_members")
+        if not len(frame):  # nothing to insert (an empty frame has no column types to bind)
+            return
         con.register("groups_frame", frame)
         con.execute(
             "INSERT INTO question_groups (group_id, label, keywords, centroid, n_questions, n_documents, examples)"

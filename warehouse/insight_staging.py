@@ -6,7 +6,7 @@ written anything yet, so the app works on collected-only databases too.
 
     stg_docs(doc_id, kind, own, source_id, parent_id, author, title, url, published_at, day, lang, sentiment)
     stg_topics(doc_id, topic, score)                          taxonomy topics assigned to a document
-    stg_emerging(topic_id, label, keywords, first_seen)       emerging (clustered) topics
+    stg_emerging(topic_id, label, keywords, first_seen, subtitle) emerging (clustered) topics
     stg_emerging_docs(doc_id, topic_id)                       their documents
     stg_questions(doc_id, question, group_id)                 reader questions and their group
     stg_groups(group_id, label)                               question groups
@@ -29,7 +29,7 @@ _EMPTY = {
     "stg_topics": "SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS topic, NULL::DOUBLE AS score WHERE false",
     "stg_emerging": (
         "SELECT NULL::VARCHAR AS topic_id, NULL::VARCHAR AS label, NULL::VARCHAR[] AS keywords,"
-        " NULL::TIMESTAMPTZ AS first_seen WHERE false"
+        " NULL::TIMESTAMPTZ AS first_seen, NULL::VARCHAR AS subtitle WHERE false"
     ),
     "stg_emerging_docs": "SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS topic_id WHERE false",
     "stg_questions": (
@@ -44,7 +44,7 @@ _FROM_ENRICHMENT: dict[str, tuple[tuple[str, ...], str]] = {
     "stg_emerging": (
         ("emerging_topics",),
         "SELECT topic_id, label, from_json(keywords, '[\"VARCHAR\"]') AS keywords,"
-        " CAST(first_seen AS TIMESTAMPTZ) AS first_seen FROM emerging_topics WHERE active",
+        " CAST(first_seen AS TIMESTAMPTZ) AS first_seen, subtitle FROM emerging_topics WHERE active",
     ),
     "stg_emerging_docs": (
         ("emerging_topics", "emerging_topic_docs"),

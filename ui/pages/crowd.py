@@ -18,6 +18,7 @@ topics = cached(crowd.crowd_topics)
 daily = cached(crowd.topic_daily)
 evidence = cached(crowd.topic_evidence)
 bloggers = cached(crowd.topic_bloggers)
+outliers = cached(crowd.outlier_bucket)
 CARDS = 5
 FORMULA = "score = momentum × breadth × engagement × relevance × coverage gap"
 
@@ -30,6 +31,7 @@ def ranking_table(frame: pd.DataFrame) -> None:
             [
                 "rank",
                 "label",
+                "subtitle",
                 "score",
                 *crowd.COMPONENTS,
                 "recent",
@@ -43,6 +45,7 @@ def ranking_table(frame: pd.DataFrame) -> None:
         ],
         rank=st.column_config.NumberColumn("#", width="small"),
         label=st.column_config.TextColumn("Topic", width="medium"),
+        subtitle=st.column_config.TextColumn("Most central post", width="medium"),
         baseline=st.column_config.NumberColumn("Expected", format="%.1f"),
         **{c: st.column_config.NumberColumn(label(c), format="%.2f") for c in ("score", *crowd.COMPONENTS)},
     )
@@ -52,7 +55,9 @@ def topic_card(row: dict) -> None:
     """Keywords, first seen, sparkline, sentiment mix, evidence with links, the bloggers driving it."""
     with st.container(border=True):
         st.markdown(f"### {row['rank']}. {md_escape(row['label'])}")
-        st.markdown("**Keywords:** " + ", ".join(md_escape(k) for k in list(row["keywords"])[:10]))
+        if row.get("subtitle"):
+            st.markdown(f"*{md_escape(row['subtitle'])}*")
+        st.markdown("**Why (keywords):** " + ", ".join(md_escape(k) for k in list(row["keywords"])[:10]))
         cols = st.columns(6)
         cols[0].metric("Score", f"{row['score']:.2f}")
         for col, name in zip(cols[1:], crowd.COMPONENTS, strict=True):
@@ -100,6 +105,12 @@ def render() -> None:
         no_enrichment_note()
         return
     ranking_table(frame)
+    bucket = outliers()
+    if bucket["posts"]:
+        st.caption(
+            f"Outlier bucket: {bucket['outliers']} of {bucket['posts']} recent external posts "
+            f"({bucket['share']:.0%}) fit no topic carried by enough posts and blogs; they are not listed."
+        )
     st.subheader(f"Top {min(CARDS, len(frame))} topics")
     for row in frame.head(CARDS).to_dict("records"):
         topic_card(row)
