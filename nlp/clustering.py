@@ -3,7 +3,8 @@
 Steps: cluster (average-linkage agglomerative on cosine, exact up to `exact_limit` items, else on k-means
 micro-clusters) → split off members farther than `member_similarity` from their cluster (question groups) →
 merge clusters whose centroids are near-identical → clusters with fewer than `min_size` items or `min_sources`
-distinct sources go to the outlier bucket → label (nlp/labels.py) and c-TF-IDF keywords → match to known
+distinct sources go to the outlier bucket → outliers at least `join_similarity` alike to a listed cluster's
+centroid join it (the rest stays in the bucket) → label (nlp/labels.py) and c-TF-IDF keywords → match to known
 clusters (Hungarian on centroid cosine) so ids stay stable.
 
 Complexity for n items of dimension d: exact path O(n²) time and memory (n ≤ exact_limit: at most
@@ -39,6 +40,7 @@ class ClusterParams:
     min_sources: int = 1  # clusters from fewer distinct sources (blogs) go to the outlier bucket
     member_similarity: float | None = None  # members less similar to their centroid stay alone
     merge_similarity: float = 0.9  # clusters whose centroids are at least this similar are merged
+    join_similarity: float | None = 0.5  # an outlier this similar to a listed cluster's centroid joins it
     match_similarity: float = 0.75  # centroid cosine above which a new cluster continues a known one
     exact_limit: int = 2000  # up to this many items the agglomerative step sees every pair
     micro_clusters: int = 1000  # above it: k-means micro-clusters first (at most this many)
@@ -169,6 +171,21 @@ def apply_outlier_rules(
     return _relabel(np.where((labels >= 0) & keep[np.maximum(labels, 0)], labels, -1))
 
 
+def join_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float) -> np.ndarray:
+    """Outliers at least `min_similarity` alike to the nearest listed cluster's centroid join it (one pass, so
+    the centroids are those of the listed clusters; BERTopic's `reduce_outliers` by embeddings, thresholded)."""
+    outside = np.flatnonzero(labels < 0)
+    centroids = _centroids(vectors, labels)
+    if not len(outside) or not len(centroids):
+        return labels
+    similarity = vectors[outside] @ centroids.T
+    best = similarity.argmax(axis=1)
+    close = similarity[np.arange(len(outside)), best] >= min_similarity
+    labels = labels.copy()
+    labels[outside[close]] = best[close]
+    return labels
+
+
 def cluster_items(vectors: np.ndarray, sources: Sequence[str | None], params: ClusterParams) -> np.ndarray:
     """Final cluster label per row (0..k-1), -1 for the outlier bucket."""
     if not len(vectors):
@@ -177,7 +194,10 @@ def cluster_items(vectors: np.ndarray, sources: Sequence[str | None], params: Cl
     if params.member_similarity is not None:
         labels = split_far_members(vectors, labels, params.member_similarity)
     labels = merge_near_identical(vectors, labels, params.merge_similarity)
-    return apply_outlier_rules(labels, sources, params)
+    labels = apply_outlier_rules(labels, sources, params)
+    if params.join_similarity is not None:
+        labels = join_outliers(vectors, labels, params.join_similarity)
+    return labels
 
 
 def match_clusters(new: np.ndarray, old: np.ndarray, min_similarity: float) -> dict[int, int]:

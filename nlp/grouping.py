@@ -21,7 +21,12 @@ EMERGING_PARAMS = ClusterParams(distance_threshold=0.5, min_size=3, min_sources=
 # Questions: one intent per group. Average linkage stops at a mean cosine of 0.55 between members, and a member
 # whose cosine to its group's centroid is below 0.6 is split off and stays alone.
 QUESTION_PARAMS = ClusterParams(
-    distance_threshold=0.45, min_size=1, member_similarity=0.6, match_similarity=0.8, top_keywords=5
+    distance_threshold=0.45,
+    min_size=1,
+    member_similarity=0.6,
+    join_similarity=None,  # every question is in a group (min_size 1): nothing to join
+    match_similarity=0.8,
+    top_keywords=5,
 )
 RECENT_DAYS = 14
 
