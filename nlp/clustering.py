@@ -3,8 +3,8 @@
 Steps: cluster (average-linkage agglomerative on cosine, exact up to `exact_limit` items, else on k-means
 micro-clusters) → split off members farther than `member_similarity` from their cluster (question groups) →
 merge clusters whose centroids are near-identical → clusters with fewer than `min_size` items or `min_sources`
-distinct sources go to the outlier bucket → outliers at least `join_similarity` alike to a listed cluster's
-centroid join it (the rest stays in the bucket) → label (nlp/labels.py) and c-TF-IDF keywords → match to known
+distinct sources go to the outlier bucket → an outlier within the radius of the nearest listed cluster (as
+close to its centroid as its least typical member, and at least `join_similarity`) joins it → label (nlp/labels.py) and c-TF-IDF keywords → match to known
 clusters (Hungarian on centroid cosine) so ids stay stable.
 
 Complexity for n items of dimension d: exact path O(n²) time and memory (n ≤ exact_limit: at most
@@ -40,7 +40,7 @@ class ClusterParams:
     min_sources: int = 1  # clusters from fewer distinct sources (blogs) go to the outlier bucket
     member_similarity: float | None = None  # members less similar to their centroid stay alone
     merge_similarity: float = 0.9  # clusters whose centroids are at least this similar are merged
-    join_similarity: float | None = 0.5  # an outlier this similar to a listed cluster's centroid joins it
+    join_similarity: float | None = 0.5  # an outlier within a listed cluster's radius and this close joins it
     match_similarity: float = 0.75  # centroid cosine above which a new cluster continues a known one
     exact_limit: int = 2000  # up to this many items the agglomerative step sees every pair
     micro_clusters: int = 1000  # above it: k-means micro-clusters first (at most this many)
@@ -172,15 +172,21 @@ def apply_outlier_rules(
 
 
 def join_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float) -> np.ndarray:
-    """Outliers at least `min_similarity` alike to the nearest listed cluster's centroid join it (one pass, so
-    the centroids are those of the listed clusters; BERTopic's `reduce_outliers` by embeddings, thresholded)."""
+    """An outlier joins the nearest listed cluster when it lies within that cluster's radius — at least as
+    close to the centroid as the cluster's least typical member — and at least `min_similarity` close.
+    One pass against the listed clusters (BERTopic's `reduce_outliers` by embeddings, bounded by the radius)."""
     outside = np.flatnonzero(labels < 0)
     centroids = _centroids(vectors, labels)
     if not len(outside) or not len(centroids):
         return labels
+    inside = labels >= 0
+    own = np.einsum("ij,ij->i", vectors[inside], centroids[labels[inside]])
+    radius = np.full(len(centroids), np.inf)
+    np.minimum.at(radius, labels[inside], own)
     similarity = vectors[outside] @ centroids.T
     best = similarity.argmax(axis=1)
-    close = similarity[np.arange(len(outside)), best] >= min_similarity
+    nearest = similarity[np.arange(len(outside)), best]
+    close = (nearest >= min_similarity) & (nearest >= radius[best])
     labels = labels.copy()
     labels[outside[close]] = best[close]
     return labels

@@ -75,6 +75,7 @@ def _add_enrich(parser: argparse.ArgumentParser) -> None:
 
 def _enrich(args: argparse.Namespace) -> int:
     from flows.enrich import run_enrichment, taxonomy_from_config
+    from nlp.grouping import emerging_params
     from nlp.models import ModelSpec
 
     from .common import config_from
@@ -87,6 +88,7 @@ def _enrich(args: argparse.Namespace) -> int:
         company_terms=[config.company.name, *config.company.brand_keywords],
         force=args.force,
         emerging_days=config.models.emerging_days,
+        emerging=emerging_params(config.models.emerging_min_posts, config.models.emerging_min_blogs),
     )
     print_json(summary.to_dict())
     return 0
