@@ -3,8 +3,8 @@
 Steps: cluster (average-linkage agglomerative on cosine, exact up to `exact_limit` items, else on k-means
 micro-clusters) → split off members farther than `member_similarity` from their cluster (question groups) →
 merge clusters whose centroids are near-identical → clusters with fewer than `min_size` items or `min_sources`
-distinct sources go to the outlier bucket → an outlier within the radius of the nearest listed cluster (as
-close to its centroid as its least typical member, and at least `join_similarity`) joins it → label (nlp/labels.py) and c-TF-IDF keywords → match to known
+distinct sources go to the outlier bucket → an outlier whose mean cosine to a listed cluster's members is at
+least `join_similarity` (the linkage criterion) joins it → label (nlp/labels.py) and c-TF-IDF keywords → match to known
 clusters (Hungarian on centroid cosine) so ids stay stable.
 
 Complexity for n items of dimension d: exact path O(n²) time and memory (n ≤ exact_limit: at most
@@ -40,7 +40,9 @@ class ClusterParams:
     min_sources: int = 1  # clusters from fewer distinct sources (blogs) go to the outlier bucket
     member_similarity: float | None = None  # members less similar to their centroid stay alone
     merge_similarity: float = 0.9  # clusters whose centroids are at least this similar are merged
-    join_similarity: float | None = 0.5  # an outlier within a listed cluster's radius and this close joins it
+    join_similarity: float | None = (
+        0.5  # an outlier with this mean cosine to a listed cluster's members joins it
+    )
     match_similarity: float = 0.75  # centroid cosine above which a new cluster continues a known one
     exact_limit: int = 2000  # up to this many items the agglomerative step sees every pair
     micro_clusters: int = 1000  # above it: k-means micro-clusters first (at most this many)
@@ -172,21 +174,21 @@ def apply_outlier_rules(
 
 
 def join_outliers(vectors: np.ndarray, labels: np.ndarray, min_similarity: float) -> np.ndarray:
-    """An outlier joins the nearest listed cluster when it lies within that cluster's radius — at least as
-    close to the centroid as the cluster's least typical member — and at least `min_similarity` close.
-    One pass against the listed clusters (BERTopic's `reduce_outliers` by embeddings, bounded by the radius)."""
+    """An outlier joins the listed cluster it would have joined by the clustering's own criterion: its mean
+    cosine to the cluster's members (the dot product with their unnormalised mean) is at least
+    `min_similarity` (1 − the average-linkage threshold). One pass against the listed clusters only — outliers
+    that ended in clusters too small or too narrow to list; BERTopic's `reduce_outliers` by embeddings,
+    with the linkage bound instead of a free threshold."""
     outside = np.flatnonzero(labels < 0)
-    centroids = _centroids(vectors, labels)
-    if not len(outside) or not len(centroids):
+    k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    if not len(outside) or not k:
         return labels
-    inside = labels >= 0
-    own = np.einsum("ij,ij->i", vectors[inside], centroids[labels[inside]])
-    radius = np.full(len(centroids), np.inf)
-    np.minimum.at(radius, labels[inside], own)
-    similarity = vectors[outside] @ centroids.T
+    sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels[labels >= 0], vectors[labels >= 0])
+    means = (sums / np.bincount(labels[labels >= 0], minlength=k)[:, None]).astype(np.float32)
+    similarity = vectors[outside] @ means.T  # mean cosine of each outlier to each cluster's members
     best = similarity.argmax(axis=1)
-    nearest = similarity[np.arange(len(outside)), best]
-    close = (nearest >= min_similarity) & (nearest >= radius[best])
+    close = similarity[np.arange(len(outside)), best] >= min_similarity
     labels = labels.copy()
     labels[outside[close]] = best[close]
     return labels
