@@ -20,6 +20,7 @@ from crawlers.urls import Scope
 from warehouse.ingest import IngestCounts, ingest_outcome, sync_sources
 from warehouse.state import fetch_states, known_pages
 
+from .interrupt import stopping
 from .plan import CollectPlan, FeedJob
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,11 @@ class CollectSummary:
 
 
 def _retry_transient(task, task_run, state) -> bool:
-    """Retry only transient network failures (timeouts, 5xx, 429), never bad input."""
+    """Retry only transient network failures (timeouts, 5xx, 429), never bad input, never while stopping."""
     try:
         state.result()
     except TransientFetchError:
-        return True
+        return not stopping()
     except Exception:
         return False
     return False
@@ -97,8 +98,11 @@ def fetch_feed_task(job: FeedJob, plan: CollectPlan, validators: dict, known: se
             http=plan.http,
         )
     except TransientFetchError as exc:
-        if exc.retry_after and task_run.get_run_count() <= plan.retries:  # a retry follows: wait first
-            time.sleep(min(exc.retry_after, MAX_RETRY_AFTER_S))
+        attempt = task_run.get_run_count()
+        if attempt <= plan.retries and not stopping():  # one line per retry, not Prefect's traceback
+            log.warning("%s: %s — retry %d of %d", job.source_id, exc, attempt, plan.retries)
+            if exc.retry_after:  # wait it out before the retry
+                time.sleep(min(exc.retry_after, MAX_RETRY_AFTER_S))
         raise
 
 

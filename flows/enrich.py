@@ -122,7 +122,13 @@ def run_enrichment(
     _update_emerging(db, models, emerging_days, run_id, summary, emerging)
     _update_question_groups(db, models, summary)
     summary.seconds = round(time.monotonic() - started, 2)
-    log.info("enrich: done %s", summary.to_dict())
+    log.info(
+        "enrich: done in %.1f s — %s; %d emerging topics, %d question groups",
+        summary.seconds,
+        ", ".join(f"{task} {n}" for task, n in summary.enriched.items()),
+        summary.emerging_topics,
+        summary.question_groups,
+    )
     return summary
 
 

@@ -17,6 +17,7 @@ from warehouse.target import Warehouse, as_warehouse
 
 from .collect import CollectSummary, collect
 from .gates import aggregates_gate, enrichment_gate
+from .interrupt import active_run, interrupted_reason, stopping
 from .lock import run_lock
 from .maintenance import after_run
 from .plan import collect_plan
@@ -31,7 +32,7 @@ class RunSummary:
     """What one pipeline run did; printed by the CLI and stored in `runs.summary`."""
 
     run_id: str
-    status: str  # ok | partial | failed
+    status: str  # ok | partial | failed | interrupted
     db: str
     collect: CollectSummary | None = None
     enrich: dict[str, Any] = field(default_factory=dict)
@@ -81,20 +82,32 @@ def run_pipeline(
         run_id = start_run(db_path, "pipeline")
         summary = RunSummary(run_id=run_id, status="running", db=str(db_path))
         try:
-            summary.collect = _timed(summary, "collect", lambda: collect(collect_plan(cfg, db_path), run_id))
-            if enrich:
-                summary.enrich = _timed(
-                    summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id)
-                )
-            summary.aggregates = _timed(summary, "aggregates", lambda: _refresh(cfg, db_path))
-            summary.operations = _timed(summary, "maintenance", lambda: after_run(cfg, db_path))
-        except Exception as exc:
-            summary.error = f"{type(exc).__name__}: {exc}"
-            log.exception("pipeline run %s failed", run_id)
+            with active_run(db_path, run_id):
+                _stages(summary, cfg, db_path, enrich, force_enrich)
+        except BaseException as exc:
+            if isinstance(exc, Exception) and not stopping():
+                summary.error = f"{type(exc).__name__}: {exc}"
+                log.exception("pipeline run %s failed", run_id)
+            else:  # SIGINT, SIGTERM (Prefect's TerminationSignal; DuckDB's "Query interrupted"): what is stored stays
+                summary.status = "interrupted"
+                summary.error = interrupted_reason(exc)
+                if isinstance(exc, Exception):
+                    raise KeyboardInterrupt(summary.error) from exc
+                raise
         finally:
-            summary.status = _status(summary)
+            if summary.status != "interrupted":
+                summary.status = _status(summary)
             finish_run(db_path, run_id, summary.status, summary.to_dict(), summary.error)
     return summary
+
+
+def _stages(summary: RunSummary, cfg: Config, db_path: Warehouse, enrich: bool, force_enrich: bool) -> None:
+    run_id = summary.run_id
+    summary.collect = _timed(summary, "collect", lambda: collect(collect_plan(cfg, db_path), run_id))
+    if enrich:
+        summary.enrich = _timed(summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id))
+    summary.aggregates = _timed(summary, "aggregates", lambda: _refresh(cfg, db_path))
+    summary.operations = _timed(summary, "maintenance", lambda: after_run(cfg, db_path))
 
 
 def _enrich(cfg: Config, db_path: Warehouse, force: bool, run_id: str) -> dict[str, Any]:

@@ -1,12 +1,23 @@
-"""A Prefect server for schedules: find the configured one, or start one on 127.0.0.1 and stop it."""
+"""Prefect servers: the configured one, one started for schedules, or a temporary one for a single run.
+
+The temporary server is what Prefect starts by itself when no PREFECT_API_URL is set, but in a
+session of its own: a Ctrl-C to the terminal (SIGINT to the run's process group) does not kill it,
+so an interrupted run can still report its state instead of retrying a dead server for minutes.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import ctypes
 import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +113,68 @@ def start_server(
     raise PrefectServerError(
         f"the Prefect server on port {port} was not healthy after {timeout:.0f}s; see {log_path}"
     )
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _own_session() -> None:  # runs in the child before exec
+    os.setsid()  # a Ctrl-C for the run's process group does not reach it
+    with contextlib.suppress(OSError, AttributeError):  # and it ends when the run's process ends
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_temporary_server(log_path: Path, timeout: float | None = None) -> LocalServer:
+    """Prefect's temporary local server (uvicorn, SQLite in PREFECT_HOME) in its own session on a free port."""
+    import prefect
+
+    timeout = timeout or float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120))
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent)]
+    command += ["--factory", "prefect.server.api.server:create_app", "--host", HOST, "--port", str(port)]
+    command += ["--log-level", "error", "--lifespan", "on"]
+    with log_path.open("ab") as out:
+        process = subprocess.Popen(  # preexec_fn: called before any thread of ours exists
+            command, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_own_session
+        )
+    server = LocalServer(api_url(port), process, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise PrefectServerError(
+                f"the temporary Prefect server exited with code {process.returncode}; "
+                f"its log {log_path} ends:\n{_tail(log_path)}"
+            )
+        if is_healthy(server.url, timeout=1.0):
+            return server
+        time.sleep(0.1)
+    server.stop()
+    raise PrefectServerError(
+        f"the temporary Prefect server was not healthy after {timeout:.0f}s; see {log_path}"
+    )
+
+
+@contextlib.contextmanager
+def prefect_api(log_path: Path) -> Iterator[LocalServer | None]:
+    """Use PREFECT_API_URL when set, else a temporary server of our own for the block.
+
+    The server is stopped at exit (after Prefect has sent its last logs) or by `stop()`.
+    """
+    if configured_api_url():
+        yield None
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = start_temporary_server(log_path)
+    atexit.register(server.stop, 5.0)
+    with temporary_settings(updates={PREFECT_API_URL: server.url}):
+        yield server

@@ -84,15 +84,21 @@ def calibrate_topics(models: ModelSet, sample: np.ndarray | None) -> TopicCalibr
 
 
 def classify_texts(
-    texts: Sequence[str], task: str, models: ModelSet, batch_size: int = 256
+    texts: Sequence[str],
+    task: str,
+    models: ModelSet,
+    batch_size: int = 256,
+    corpus_sample: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """Ad-hoc texts → one JSON-ready dict per text with `label` and scores (the pipeline's code path).
 
-    For builtin topics, an input of many texts calibrates on itself, as the pipeline does on its corpus.
+    Empty (blank) texts get an empty dict. Builtin topics calibrate as the pipeline does: on
+    `corpus_sample` (stored embeddings of the project's documents) when given, else on the texts
+    themselves when there are enough of them, else on the committed background.
     """
     if task not in CLASSIFY_TASKS:
         raise ValueError(f"unknown task {task!r}; use one of {', '.join(CLASSIFY_TASKS)}")
-    docs = [DocText(doc_id=str(i), text=t, kind="comment") for i, t in enumerate(texts)]
+    docs = [DocText(doc_id=str(i), text=t, kind="comment") for i, t in enumerate(texts) if t.strip()]
     calibration = None
     if task == "topics":
         if not models.taxonomy.topics:
@@ -100,10 +106,11 @@ def classify_texts(
         if isinstance(models.topics, PrototypeTopics):
             vectors = [e.embedding for e in enrich_documents(docs, models, batch_size, ("embedding",))]
             docs = [replace(d, embedding=v) for d, v in zip(docs, vectors, strict=True)]
-            calibration = calibrate_topics(models, np.vstack(vectors) if vectors else None)
-    out = []
+            sample = corpus_sample if corpus_sample is not None else (np.vstack(vectors) if vectors else None)
+            calibration = calibrate_topics(models, sample)
+    out: list[dict[str, Any]] = [{} for _ in texts]
     for enrichment in enrich_documents(docs, models, batch_size, (task,), calibration):
-        out.append(_as_dict(enrichment, task))
+        out[int(enrichment.doc_id)] = _as_dict(enrichment, task)
     return out
 
 
@@ -113,9 +120,10 @@ def _as_dict(e: Enrichment, task: str) -> dict[str, Any]:
     if task == "sentiment" and e.sentiment:
         return {"label": e.sentiment.label, "score": e.sentiment.score, "scores": e.sentiment.scores}
     if task == "topics" and e.topics is not None:
+        assigned = [t for t in e.topics if t.assigned]
         return {
-            "label": e.best_topic,
-            "assigned": [t.topic for t in e.topics if t.assigned],
+            "label": max(assigned, key=lambda t: t.score).topic if assigned else None,
+            "assigned": [t.topic for t in assigned],
             "scores": {t.topic: t.score for t in e.topics},
         }
     if task == "questions" and e.questions:

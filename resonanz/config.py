@@ -178,4 +178,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     chosen = Path(path or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG).expanduser()
     if not chosen.is_file():
         raise ConfigError(f"config file not found: {chosen} (create one with `resonanz init {chosen}`)")
-    return parse_config(chosen.read_text(encoding="utf-8"), str(chosen.resolve()))
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {chosen} is not UTF-8 text (a TOML file is expected)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {chosen}: {exc.strerror}") from None
+    return parse_config(text, str(chosen.resolve()))

@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError, check_http_url, slugify
+from .config import ConfigError, check_http_url
+from .config_edit import appended, table, unique_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,25 +36,7 @@ def read_opml(path: Path) -> list[OpmlFeed]:
     return list(feeds.values())
 
 
-def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return f'"{escaped}"'
-
-
 def append_feeds(config_text: str, feeds: list[OpmlFeed], taken: set[str]) -> str:
     """The config text with one `[[feeds]]` table appended per feed (unique ids)."""
-    blocks = [config_text.rstrip("\n"), "", "# --- imported from OPML ---"]
-    for feed in feeds:
-        base = slugify(feed.name)
-        ident, n = base, 2
-        while ident in taken:
-            ident, n = f"{base}-{n}", n + 1
-        taken.add(ident)
-        blocks += [
-            "[[feeds]]",
-            f"id = {_toml_str(ident)}",
-            f"name = {_toml_str(feed.name)}",
-            f"url = {_toml_str(feed.url)}",
-            "",
-        ]
-    return "\n".join(blocks)
+    tables = [table("feeds", id=unique_id(f.name, taken), name=f.name, url=f.url) for f in feeds]
+    return appended(config_text, "imported from OPML", tables)

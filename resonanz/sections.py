@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -35,10 +36,14 @@ def check_http_url(value: str) -> str:
 HttpUrl = Annotated[str, Field(min_length=8)]
 
 
+GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
 def slugify(text: str) -> str:
-    """A stable, lowercase ASCII id for a name or URL."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:60] or hashlib.sha1(text.encode()).hexdigest()[:12]
+    """A stable, lowercase ASCII id for a name or URL: `KI im Büro` → `ki-im-buero`, `Café` → `cafe`."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(GERMAN)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].rstrip("-") or hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 class General(Section):
@@ -238,7 +243,11 @@ class Models(Section):
         description='Map a sentiment model\'s own labels onto negative/neutral/positive, e.g. `{"LABEL_0" = "negative"}`.',
     )
     topic_threshold: float = Field(
-        0.5, gt=0, lt=1, description="Score from which a document is assigned to a topic."
+        0.5,
+        gt=0,
+        lt=1,
+        description="Zero-shot (NLI) topic models: score from which a document is assigned to a topic "
+        "(`builtin:prototypes` assigns relative to the corpus: the best topic, and others scoring half of it).",
     )
     hypothesis_template: str = Field(
         "This text is about {}.", description="Hypothesis of zero-shot (NLI) topic models."

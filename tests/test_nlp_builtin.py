@@ -6,6 +6,7 @@ import io
 import json
 import sys
 
+import numpy as np
 import pytest
 
 from nlp.enrich import classify_texts
@@ -63,3 +64,44 @@ def test_classify_command_keeps_input_order(monkeypatch, capsys, tmp_path):
     assert main(["classify", "--task", "sentiment"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 3 and rows[0]["label"] == "positive" and rows[1]["label"] == "negative"
+
+
+CORPUS = [
+    *(f"XRechnung und ZUGFeRD: Rechnung {i} kommt als E-Rechnung über Peppol." for i in range(20)),
+    *(f"Ransomware-Angriff Nummer {i}: die Backups waren verschlüsselt, 2FA fehlte." for i in range(20)),
+]
+
+
+def test_classify_skips_blank_lines(models):
+    rows = classify_texts(["Das ist großartig!", "", "   ", "This is awful."], "sentiment", models)
+    assert len(rows) == 4 and rows[1] == rows[2] == {} and rows[0]["label"] and rows[3]["label"]
+
+
+def test_topics_calibrate_on_the_project_corpus_as_the_pipeline_does(models):
+    """With the project's stored embeddings, classify assigns exactly what the pipeline stores."""
+    from nlp.enrich import calibrate_topics, enrich_documents
+    from nlp.records import DocText
+
+    sample = np.vstack(
+        [
+            e.embedding
+            for e in enrich_documents(
+                [DocText(str(i), t) for i, t in enumerate(CORPUS)], models, 64, ("embedding",)
+            )
+        ]
+    )
+    texts = ["Great post, thanks for sharing!", "Unsere Backups wurden von Ransomware verschlüsselt."]
+    rows = classify_texts(texts, "topics", models, corpus_sample=sample)
+    calibration = calibrate_topics(models, sample)
+    stored = list(
+        enrich_documents(
+            [DocText(str(i), t, kind="comment") for i, t in enumerate(texts)],
+            models,
+            64,
+            ("topics",),
+            calibration,
+        )
+    )
+    assert [r["assigned"] for r in rows] == [[t.topic for t in e.topics if t.assigned] for e in stored]
+    assert rows[0] == {"label": None, "assigned": [], "scores": rows[0]["scores"]}  # a thank-you has no topic
+    assert rows[1]["label"] == "Sicherheit"

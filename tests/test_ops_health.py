@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,9 @@ def test_health_cli(tmp_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     _runs(tmp_db, 3)
     assert main(["health", "--db", str(tmp_db), "--limit", "1"]) == 0
     out = capsys.readouterr().out
-    assert "last 1 run(s):" in out and "sources 3 (2 failed)" in out
+    assert (
+        "last 1 run:" in out and "3 sources (2 failed)" in out and re.search(r" CES?T ", out)
+    )  # Europe/Berlin
     assert "✗ dead" in out and "3 in a row" in out
     assert main(["health", "--db", str(tmp_db), "--check"]) == 1
     capsys.readouterr()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -151,14 +152,75 @@ def test_purge_cli(tmp_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
     config = tmp_path / "resonanz.toml"
     config.write_text("[privacy]\nretention_days = 365\n", encoding="utf-8")
     assert main(["purge", "--retention", "--config", str(config), "--db", str(tmp_db)]) == 0
-    assert "emptied text and title of 1 document(s)" in capsys.readouterr().out
+    assert (
+        "emptied text and title of 1 document and 0 earlier versions published before"
+        in capsys.readouterr().out
+    )
     assert main(["purge", "--author", "carla", "--db", str(tmp_db), "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "deleted 1 document(s) by 'carla' (stored as: Carla)" in out and "#comment-1" in out
+    assert "deleted 1 document by 'carla' (stored as: Carla)" in out and "#comment-1" in out
     assert main(["purge", "--author", "Nobody", "--json", "--db", str(tmp_db), "--config", str(config)]) == 0
     assert json.loads(capsys.readouterr().out)["rows"] == {}
     assert main(["purge", "--retention", "--db", str(tmp_path / "none.duckdb"), "--days", "3"]) == 1
-    assert "nothing to purge" in capsys.readouterr().err
+    assert "no Resonanz database" in capsys.readouterr().err
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def _tables(db: Path) -> dict[str, str]:
+    """A hash of every table's rows (in a stable order)."""
+    with read_connection(db) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
+            ).fetchall()
+        ]
+        return {
+            name: hashlib.sha256(
+                con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').df().to_csv().encode()
+            ).hexdigest()
+            for name in names
+        }
+
+
+@pytest.mark.parametrize(
+    ("argv", "preview"),
+    [
+        (["--retention", "--days", "300"], "would empty text and title of 1 document and 0 earlier versions"),
+        (["--author", "Carla"], "would delete 1 document by 'Carla' (stored as: Carla)"),
+    ],
+)
+def test_purge_dry_run_leaves_every_table_unchanged(tmp_db: Path, capsys, argv, preview):
+    _ingest(tmp_db, [_post(1, 400), _post(2, 2), _comment(1, 2, "Carla")])
+    tables, data = _tables(tmp_db), tmp_db.read_bytes()
+    assert len(tables) > 10
+    assert main(["purge", *argv, "--dry-run", "--db", str(tmp_db)]) == 0
+    out = capsys.readouterr().out
+    assert preview in out and out.rstrip().endswith("dry run: nothing changed")
+    assert main(["purge", *argv, "--dry-run", "--json", "--db", str(tmp_db)]) == 0
+    assert json.loads(capsys.readouterr().out)["dry_run"] is True
+    assert _tables(tmp_db) == tables and tmp_db.read_bytes() == data
+
+
+def test_purge_asks_on_a_terminal(tmp_db: Path, capsys, monkeypatch: pytest.MonkeyPatch):
+    import resonanz.commands.common as common
+
+    _ingest(tmp_db, [_post(1, 400), _post(2, 2)])
+    tables = _tables(tmp_db)
+    monkeypatch.setattr(common, "interactive", lambda: True)
+    answers = iter(["n", "yes"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    argv = ["purge", "--retention", "--days", "300", "--db", str(tmp_db)]
+    assert main(argv) == 1  # declined
+    captured = capsys.readouterr()
+    assert "would empty text and title of 1 document" in captured.out
+    assert captured.err.strip() == "resonanz: not confirmed — nothing changed"
+    assert _tables(tmp_db) == tables
+    assert main(argv) == 0  # confirmed
+    assert "emptied text and title of 1 document" in capsys.readouterr().out
+    assert _tables(tmp_db) != tables
+    assert main([*argv, "--yes"]) == 0  # nothing left to purge, and no question asked
+    assert "nothing to purge" in capsys.readouterr().out
 
 
 def test_the_collect_flow_passes_the_key_down_and_never_shows_it(

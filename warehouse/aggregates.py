@@ -190,5 +190,9 @@ def refresh_aggregates(
 
     transact(db, work, claim=("aggregates",))
     summary.seconds = round(time.monotonic() - started, 3)
-    log.info("aggregates refreshed in %.2fs: %s", summary.seconds, summary.rows)
+    log.info(
+        "app aggregates refreshed in %.2f s (%s)",
+        summary.seconds,
+        ", ".join(f"{name.removeprefix('agg_')} {rows}" for name, rows in summary.rows.items()),
+    )
     return summary

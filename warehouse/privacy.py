@@ -74,27 +74,45 @@ class RetentionResult:
     versions: int
 
 
-def purge_expired(db: Target, retention_days: int, now: datetime | None = None) -> RetentionResult:
+EXPIRED = "coalesce(published_at, fetched_at) < $cutoff"
+EXPIRED_DOCUMENTS = f"{EXPIRED} AND (text <> '' OR title IS NOT NULL)"
+EXPIRED_VERSIONS = (
+    "(text IS NOT NULL OR title IS NOT NULL) "
+    f"AND (replaced_at < $cutoff OR doc_id IN (SELECT doc_id FROM documents WHERE {EXPIRED}))"
+)
+
+
+def purge_expired(
+    db: Target, retention_days: int, now: datetime | None = None, *, dry_run: bool = False
+) -> RetentionResult:
     """Empty text and title of documents published (else fetched) more than `retention_days` ago.
 
     Rows, ids, hashes, dates, authors and every enrichment result stay, so counts and trends
     keep working; `purged_at` marks what was emptied. Earlier versions of those documents (and
-    versions replaced before the cutoff) lose their text and title too.
+    versions replaced before the cutoff) lose their text and title too. `dry_run` only counts
+    them, on a read-only connection.
     """
     cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
-    expired = "coalesce(published_at, fetched_at) < $cutoff"
+    params = {"cutoff": cutoff}
+    if dry_run:
+        with read_connection(db) as con:
+            documents = con.execute(
+                f"SELECT count(*) FROM documents WHERE {EXPIRED_DOCUMENTS}", params
+            ).fetchone()[0]
+            versions = con.execute(
+                f"SELECT count(*) FROM document_versions WHERE {EXPIRED_VERSIONS}", params
+            ).fetchone()[0]
+        return RetentionResult(cutoff, documents, versions)
 
     def work(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         documents = con.execute(
-            f"UPDATE documents SET text = '', title = NULL, purged_at = now() "
-            f"WHERE {expired} AND (text <> '' OR title IS NOT NULL)",
-            {"cutoff": cutoff},
+            f"UPDATE documents SET text = '', title = NULL, purged_at = now() WHERE {EXPIRED_DOCUMENTS}",
+            params,
         ).fetchone()[0]
         versions = con.execute(
-            f"UPDATE document_versions SET text = NULL, title = NULL, purged_at = now() "
-            f"WHERE (text IS NOT NULL OR title IS NOT NULL) "
-            f"AND (replaced_at < $cutoff OR doc_id IN (SELECT doc_id FROM documents WHERE {expired}))",
-            {"cutoff": cutoff},
+            "UPDATE document_versions SET text = NULL, title = NULL, purged_at = now() "
+            f"WHERE {EXPIRED_VERSIONS}",
+            params,
         ).fetchone()[0]
         return documents, versions
 

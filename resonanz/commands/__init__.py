@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from . import collect, demo, demo_run, operations, ops, surface
+from . import collect, demo, demo_run, enrichment, operations, ops, sources, surface
 from . import nlp as nlp_commands
 
 COMMANDS = {
     **collect.COMMANDS,
+    **sources.COMMANDS,
     **demo.COMMANDS,
     **demo_run.COMMANDS,
     **nlp_commands.COMMANDS,
+    **enrichment.COMMANDS,
     **surface.COMMANDS,
     **ops.COMMANDS,
     **operations.COMMANDS,

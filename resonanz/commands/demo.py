@@ -26,6 +26,7 @@ def _args(p: argparse.ArgumentParser) -> None:
         "--synthetic", type=int, metavar="N", help="serve a seeded synthetic blogosphere of N article pages"
     )
     p.add_argument("--seed", type=int, default=0, help="seed of --synthetic (default 0)")
+    p.set_defaults(database="none")
 
 
 def cmd_demo_web(args: argparse.Namespace) -> int:

@@ -6,13 +6,17 @@ import argparse
 import json
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
+from warehouse.target import as_warehouse
+
+from ..cli import UserError
 from ..config import load_config
-from .collect import example_config, print_summary, show_progress
-from .common import db_from
+from ..console import show_progress
+from .collect import example_config, run_exit_status, run_pipeline_command
+from .common import check_db, db_from, print_json
+from .summary import print_summary
 from .surface import app_env, streamlit_command
 
 EXAMPLE_BASE_PORT = 8750  # the example config is written for the demo web's default layout
@@ -60,43 +64,47 @@ def _args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-app", action="store_true", help="exit after the pipeline run")
     p.add_argument("--app-port", type=int, default=8501, help="port of the app (default 8501)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
+    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.set_defaults(database="create")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from demo.server import DemoWeb
 
+    if args.db:
+        check_db(as_warehouse(args.db), must_exist=False)
     folder = Path(args.dir).resolve()
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--dir {args.dir} is a file, not a folder")
     state = demo_state(folder, args.port)
     web = DemoWeb(anchor=date.fromisoformat(state["anchor"]), base_port=args.port)
     try:
         web.start()
     except OSError as exc:
-        print(
-            f"resonanz: cannot start the demo web on port {args.port}: {exc} "
-            "(is `resonanz demo-web` already running? use --port)",
-            file=sys.stderr,
-        )
-        return 1
+        raise UserError(
+            f"cannot start the demo web on port {args.port}: {exc.strerror or exc} "
+            "(is `resonanz demo-web` already running? use --port)"
+        ) from None
     try:
         config_path = folder / "resonanz.toml"
         config_path.write_text(demo_config_text(web.sites), encoding="utf-8")
         cfg = load_config(config_path)
         db = db_from(args, cfg)
-        show_progress(args.quiet)
-        print(
-            f"demo blogosphere at {web.hub_url} (anchor date {state['anchor']}); config {config_path}",
-            flush=True,
-        )
-        from flows.prefect_env import configure_prefect
-
-        configure_prefect()
-        from flows.pipeline import pipeline
-
-        summary = pipeline(config_path=str(config_path), db=str(db))
-        print_summary(summary.to_dict())
+        show_progress(args.quiet or args.json, getattr(args, "debug", False))
+        if not args.json:
+            print(
+                f"demo blogosphere at {web.hub_url} (anchor date {state['anchor']}); config {config_path}",
+                flush=True,
+            )
+        summary = run_pipeline_command(args, str(config_path), db)
+        if args.json:
+            print_json(summary.to_dict())
+        else:
+            print_summary(summary.to_dict(), quiet=args.quiet)
+        status = run_exit_status(summary)
         if args.no_app:
-            return 0 if summary.status != "failed" else 1
+            return status
         print(f"Resonanz app on http://127.0.0.1:{args.app_port}/ — Ctrl-C to stop", flush=True)
         try:
             return subprocess.call(streamlit_command(args.app_port), env=app_env(db, str(config_path)))

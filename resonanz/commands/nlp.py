@@ -1,4 +1,4 @@
-"""Sub-commands of the enrichment stage: classify, train, enrich."""
+"""Sub-commands of the enrichment stage: classify, train (`enrich` is in enrichment.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from .common import db_from, optional_config, print_json
+from .common import db_from, optional_config, print_json, read_text_lines
 
 
 def _add_classify(parser: argparse.ArgumentParser) -> None:
@@ -20,34 +20,52 @@ def _add_classify(parser: argparse.ArgumentParser) -> None:
 
 
 def _taxonomy(args: argparse.Namespace, config) -> list[dict]:
+    from ..cli import UserError
+
     if args.taxonomy:
         path = Path(args.taxonomy)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            from ..cli import UserError
-
+        except FileNotFoundError:
+            raise UserError(f"taxonomy file {path} not found") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise UserError(f"cannot read taxonomy {path}: {exc}") from None
-        return list(data.get("topics", []))
+        topics = data.get("topics")
+        if not isinstance(topics, list) or not all(isinstance(t, dict) and t.get("name") for t in topics):
+            raise UserError(f"taxonomy {path} has no [[topics]] tables with a name")
+        return topics
     return [t.model_dump() for t in config.topics] if config else []
+
+
+def _project_db(args: argparse.Namespace, config):
+    """--db (must exist), else the config's warehouse if it exists: its documents calibrate builtin topics."""
+    if args.db:
+        return db_from(args, config)
+    if config is not None and config.db.exists():
+        return config.db
+    return None
 
 
 def _classify(args: argparse.Namespace) -> int:
     from nlp.enrich import classify_texts
     from nlp.models import ModelSpec, load_models
     from nlp.records import Taxonomy
+    from nlp.topics import PrototypeTopics
+    from warehouse.enrichment import embedding_sample
 
     from ..cli import UserError
 
     config = optional_config(args)
+    db = _project_db(args, config)
+    texts = read_text_lines(args.input)
     spec = ModelSpec.from_config(config.models) if config else ModelSpec()
     terms = [config.company.name, *config.company.brand_keywords] if config else []
     models = load_models(spec, Taxonomy.from_dicts(_taxonomy(args, config)), tuple(terms))
-    source = open(args.input, encoding="utf-8") if args.input else sys.stdin  # noqa: SIM115
-    with source:
-        texts = [line.rstrip("\n") for line in source]
+    sample = None
+    if db is not None and args.task == "topics" and isinstance(models.topics, PrototypeTopics):
+        sample = embedding_sample(db, models.info("embedding").version)  # as the pipeline calibrates
     try:
-        rows = classify_texts(texts, args.task, models)
+        rows = classify_texts(texts, args.task, models, corpus_sample=sample)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     for row in rows:
@@ -58,39 +76,13 @@ def _classify(args: argparse.Namespace) -> int:
 def _add_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", help="shared data folder (default: ../shared/data)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the artifacts are up to date")
+    parser.set_defaults(database="none")
 
 
 def _train(args: argparse.Namespace) -> int:
     from nlp.train import train
 
     print_json(train(Path(args.data) if args.data else None, force=args.force))
-    return 0
-
-
-def _add_enrich(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--force", action="store_true", help="re-enrich every document, not only pending ones"
-    )
-
-
-def _enrich(args: argparse.Namespace) -> int:
-    from flows.enrich import run_enrichment, taxonomy_from_config
-    from nlp.grouping import emerging_params
-    from nlp.models import ModelSpec
-
-    from .common import config_from
-
-    config = config_from(args)
-    summary = run_enrichment(
-        db_from(args, config),
-        ModelSpec.from_config(config.models),
-        taxonomy_from_config(config.topics),
-        company_terms=[config.company.name, *config.company.brand_keywords],
-        force=args.force,
-        emerging_days=config.models.emerging_days,
-        emerging=emerging_params(config.models.emerging_min_posts, config.models.emerging_min_blogs),
-    )
-    print_json(summary.to_dict())
     return 0
 
 
@@ -106,11 +98,5 @@ COMMANDS = {
         _add_train,
         _train,
         False,
-    ),
-    "enrich": (
-        "enrich pending documents: language, sentiment, topics, questions, emerging topics",
-        _add_enrich,
-        _enrich,
-        True,
     ),
 }

@@ -6,13 +6,24 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..cli import UserError
 from ..config import Config
-from .common import config_from, db_from, optional_config, print_json
+from ..console import local_time, plural
+from .common import (
+    add_safety_args,
+    config_from,
+    confirm,
+    db_from,
+    declined,
+    optional_config,
+    print_json,
+    usage_error,
+)
 
 NO_SERVER_HELP = """\
 resonanz serve: cron schedules need a Prefect server; PREFECT_API_URL is not set.
@@ -51,6 +62,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="print the deployments and schedules, serve nothing"
     )
+    p.set_defaults(database="create")
 
 
 def _describe(cfg: Config, db: Any) -> None:
@@ -153,30 +165,28 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from warehouse.db import DatabaseMissing
     from warehouse.health import failing_sources, runs_history
 
     cfg = optional_config(args)
     db = db_from(args, cfg)
     threshold = args.threshold or (cfg.operations.failure_threshold if cfg else 3)
-    try:
-        runs, failing = runs_history(db, args.limit), failing_sources(db, threshold)
-    except DatabaseMissing as exc:
-        raise UserError(str(exc)) from None
+    runs, failing = runs_history(db, args.limit), failing_sources(db, threshold)
     if args.json:
         print_json({"runs": records(runs), "failing_sources": records(failing), "threshold": threshold})
-    else:
-        print(f"last {len(runs)} run(s):")
-        for r in runs.itertuples(index=False):
-            took = f"{r.duration_s:.1f}s" if pd.notna(r.duration_s) else "-"
-            print(
-                f"  {r.run_id}  {r.status:<8} {r.started_at:%Y-%m-%d %H:%M}  {took:>8}  sources {r.sources}"
-                f" ({r.failed_sources} failed)  +{r.new} new ~{r.updated} updated  {r.near_duplicates} near-dup"
-            )
-        print(f"failing sources ({threshold}+ failures in a row): {len(failing) or 'none'}")
-        for s in failing.itertuples(index=False):
-            since = f" since {s.failing_since:%Y-%m-%d %H:%M}" if pd.notna(s.failing_since) else ""
-            print(f"  ✗ {s.source_id:<28} {s.consecutive_failures} in a row{since} — {s.last_error}")
+        return 1 if args.check and len(failing) else 0
+    zone = _timezone(cfg)
+    print(f"last {plural(len(runs), 'run')}:" if len(runs) else "no runs yet — `resonanz run` collects")
+    for r in runs.itertuples(index=False):
+        took = f"{r.duration_s:.1f}s" if pd.notna(r.duration_s) else "-"
+        print(
+            f"  {r.run_id}  {r.status:<11} {local_time(r.started_at, zone)}  {took:>8}  "
+            f"{plural(r.sources, 'source')} ({r.failed_sources} failed)  +{r.new} new ~{r.updated} updated  "
+            f"{r.near_duplicates} near-dup"
+        )
+    print(f"failing sources ({threshold}+ failures in a row): {len(failing) or 'none'}")
+    for s in failing.itertuples(index=False):
+        since = f" since {local_time(s.failing_since, zone)}" if pd.notna(s.failing_since) else ""
+        print(f"  ✗ {s.source_id:<28} {s.consecutive_failures} in a row{since} — {s.last_error}")
     return 1 if args.check and len(failing) else 0
 
 
@@ -192,7 +202,7 @@ def _purge_args(p: argparse.ArgumentParser) -> None:
         "--author", metavar="NAME", help="delete every document of this author (name or pseudonym)"
     )
     p.add_argument("--days", type=int, help="with --retention: override privacy.retention_days")
-    p.add_argument("--dry-run", action="store_true", help="with --author: show what would be deleted")
+    add_safety_args(p, "what would be purged")
     p.add_argument(
         "--keep-collecting",
         action="store_true",
@@ -210,36 +220,78 @@ def _key(cfg: Config | None) -> bytes | None:
     return os.environ.get(cfg.privacy.key_env, "").encode("utf-8") or None
 
 
-def _purge_retention(args: argparse.Namespace, cfg: Config | None) -> int:
+def _purge_retention(args: argparse.Namespace, cfg: Config | None, db: Path) -> int:
     from warehouse.privacy import purge_expired
 
     days = args.days if args.days is not None else (cfg.privacy.retention_days if cfg else 0)
     if days <= 0:
         raise UserError("no retention period: set privacy.retention_days in the config or pass --days N")
-    result = purge_expired(db_from(args, cfg), days)
+    planned = purge_expired(db, days, dry_run=True)
+    scope = f"published before {local_time(planned.cutoff, _timezone(cfg))} ({plural(days, 'day')})"
+    counts = f"{plural(planned.documents, 'document')} and {plural(planned.versions, 'earlier version')}"
+    if planned.documents + planned.versions == 0:
+        result = planned
+    elif confirm(args, f"would empty text and title of {counts} {scope}", "Empty them?"):
+        result = purge_expired(db, days)
+        counts = f"{plural(result.documents, 'document')} and {plural(result.versions, 'earlier version')}"
+    else:
+        return _declined(
+            args,
+            {
+                "days": days,
+                "cutoff": planned.cutoff,
+                "documents": planned.documents,
+                "versions": planned.versions,
+            },
+        )
     if args.json:
         print_json(
             {
+                "dry_run": args.dry_run,
                 "days": days,
                 "cutoff": result.cutoff,
                 "documents": result.documents,
                 "versions": result.versions,
             }
         )
+    elif result.documents + result.versions == 0:
+        print(f"nothing to purge: no stored text {scope}")
     else:
-        print(
-            f"emptied text and title of {result.documents} document(s) and {result.versions} earlier version(s) "
-            f"published before {result.cutoff:%Y-%m-%d %H:%M} UTC ({days} days)"
-        )
+        print(f"emptied text and title of {counts} {scope}")
     return 0
 
 
-def _purge_author(args: argparse.Namespace, cfg: Config | None) -> int:
+def _declined(args: argparse.Namespace, data: dict[str, Any]) -> int:
+    if args.json and args.dry_run:
+        print_json({"dry_run": True, **data})
+        return 0
+    return declined(args)
+
+
+def _timezone(cfg: Config | None) -> str:
+    return cfg.resonanz.timezone if cfg else Config().resonanz.timezone
+
+
+def _erasure_lines(args: argparse.Namespace, result: Any, verb: str) -> str:
+    stored = ", ".join(result.authors)
+    lines = [f"{verb} {plural(len(result.documents), 'document')} by {args.author!r} (stored as: {stored})"]
+    lines += [f"  {table:<24} {plural(count, 'row')}" for table, count in result.rows.items()]
+    lines += [f"  - {doc['kind']:<8} {doc['url']}" for doc in result.documents]
+    return "\n".join(lines)
+
+
+def _purge_author(args: argparse.Namespace, cfg: Config | None, db: Path) -> int:
     from warehouse.privacy import purge_author
 
-    result = purge_author(
-        db_from(args, cfg), args.author, _key(cfg), dry_run=args.dry_run, remember=not args.keep_collecting
-    )
+    key = _key(cfg)
+    planned = purge_author(db, args.author, key, dry_run=True)
+    if not planned.authors:
+        result = planned
+    elif confirm(args, _erasure_lines(args, planned, "would delete"), "Delete them?"):
+        result = purge_author(db, args.author, key, remember=not args.keep_collecting)
+    else:
+        data = {"authors": planned.authors, "rows": planned.rows, "documents": planned.documents}
+        return _declined(args, data)
     if args.json:
         print_json(
             {
@@ -252,25 +304,21 @@ def _purge_author(args: argparse.Namespace, cfg: Config | None) -> int:
         return 0
     if not result.authors:
         print(f"no documents by {args.author!r}")
-    else:
-        verb = "would delete" if args.dry_run else "deleted"
-        stored = ", ".join(result.authors)
-        print(f"{verb} {len(result.documents)} document(s) by {args.author!r} (stored as: {stored})")
-        for table, count in result.rows.items():
-            print(f"  {table:<24} {count} row(s)")
-        for doc in result.documents:
-            print(f"  - {doc['kind']:<8} {doc['url']}")
-    if not args.dry_run and not args.keep_collecting:
+        return 0
+    print(_erasure_lines(args, result, "deleted"))
+    if not args.keep_collecting:
         print("the author is on the erasure list: later runs will not store their documents again")
     return 0
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    if args.retention and args.keep_collecting:
+        usage_error(args, "--keep-collecting goes with --author, not --retention")
+    if args.author is not None and args.days is not None:
+        usage_error(args, "--days goes with --retention, not --author")
     cfg = optional_config(args)
-    db = db_from(args, cfg)
-    if not db.exists():  # never create an empty database just to purge it
-        raise UserError(f"no Resonanz database at {db}: nothing to purge (check --db / --config)")
-    return _purge_retention(args, cfg) if args.retention else _purge_author(args, cfg)
+    db = db_from(args, cfg)  # never creates an empty database just to purge it
+    return _purge_retention(args, cfg, db) if args.retention else _purge_author(args, cfg, db)
 
 
 COMMANDS = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from .common import optional_config, print_json
 
@@ -13,7 +15,9 @@ def _http_settings(args: argparse.Namespace):
 
     try:
         config = optional_config(args)
-    except Exception:  # a broken config must not stop a quick check: the default User-Agent will do
+    except Exception:  # a broken ./resonanz.toml must not stop a quick check: the default User-Agent will do
+        if getattr(args, "config", None):  # but a config named on purpose must load
+            raise
         config = None
     if config is not None:
         return HttpSettings(user_agent=config.resonanz.user_agent, timeout_s=args.timeout)
@@ -23,6 +27,7 @@ def _http_settings(args: argparse.Namespace):
 def _add_target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="URL|FILE", help="an http(s) URL or a local file")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
+    parser.set_defaults(database="none")
 
 
 def _add_check_feed(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +54,24 @@ def _check_feed(args: argparse.Namespace) -> int:
     except CheckError as exc:
         raise UserError(str(exc)) from exc
     print_json(report)
-    return 0 if report.get("ok") else 1
+    if not report.get("ok"):
+        print(
+            f"resonanz: {args.target} is not a usable feed: {report.get('problem') or 'no entries'}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _refuse_binary_file(target: str) -> None:
+    """A local file with NUL bytes is no page: say so instead of extracting noise from it."""
+    from ..cli import UserError
+
+    path = Path(target).expanduser()
+    if not target.startswith(("http://", "https://")) and path.is_file():
+        with path.open("rb") as handle:
+            if b"\x00" in handle.read(8192):
+                raise UserError(f"{target} is not an HTML page (binary data)")
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -57,12 +79,16 @@ def _extract(args: argparse.Namespace) -> int:
 
     from ..cli import UserError
 
+    _refuse_binary_file(args.target)
     try:
         result = extract_target(args.target, _http_settings(args))
     except CheckError as exc:
         raise UserError(str(exc)) from exc
     print_json(result)
-    return 0 if result.get("text") else 1
+    if not result.get("text"):
+        print(f"resonanz: no main text found in {args.target}", file=sys.stderr)
+        return 1
+    return 0
 
 
 COMMANDS = {

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 from ..cli import UserError
-from .common import config_from, db_from, optional_config, print_json
+from ..config import Config
+from ..console import plural
+from .common import config_from, db_from, optional_config, output_path, print_json
 
 
 def app_script() -> Path:
@@ -55,7 +57,7 @@ def _app_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_app(args: argparse.Namespace) -> int:
     cfg = optional_config(args)
-    db = db_from(args, cfg)
+    db = db_from(args, cfg)  # must exist: the app only reads
     print(f"Resonanz app on http://{args.address}:{args.port}/ (database {db}); Ctrl-C to stop", flush=True)
     try:
         return subprocess.call(
@@ -76,14 +78,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ui.exports import export_plan
     from warehouse.editorial import list_entries
 
+    target = output_path(args.output) if args.output else None
     db = db_from(args, optional_config(args))
-    if not db.exists():
-        raise UserError(f"no Resonanz database at {db}: run `resonanz run` first or pass --db")
     entries = list_entries(db)
     data = export_plan(entries, args.format)
-    if args.output:
-        Path(args.output).write_bytes(data)
-        print(f"{len(entries)} plan entries written to {args.output}", file=sys.stderr)
+    if not entries:
+        print(
+            "the editorial plan is empty: nothing to export yet (adopt topics on the app's "
+            "Editorial plan page); writing an empty export",
+            file=sys.stderr,
+        )
+    if target is not None:
+        target.write_bytes(data)
+        print(f"{plural(len(entries), 'plan entry')} written to {target}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -97,15 +104,28 @@ def _digest_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
+def _check_stakeholder(cfg: Config, name: str) -> None:
+    people = [s for s in cfg.stakeholders if name in (s.name, s.email)]
+    if not people:
+        known = ", ".join(repr(s.name) for s in cfg.stakeholders)
+        raise UserError(f"no stakeholder {name!r} in {cfg.path} (name or e-mail); configured: {known}")
+    if not any(p.topics for p in people):
+        raise UserError(f"stakeholder {name!r} owns no topics in {cfg.path}: add `topics = [...]`")
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     from flows.digest import run_digest
     from ui.digest import render_markdown
     from ui.mailer import SmtpError
 
     cfg = config_from(args)
-    db = db_from(args, cfg)
     if not cfg.stakeholders:
         raise UserError(f"no [[stakeholders]] in {cfg.path}: add people and the topics they own")
+    if args.stakeholder:
+        _check_stakeholder(cfg, args.stakeholder)
+    if args.output:
+        output_path(args.output, folder=True)
+    db = db_from(args, cfg)
     try:
         summary = run_digest(cfg.path, str(db), send=args.send, output=args.output, only=args.stakeholder)
     except (SmtpError, ValueError) as exc:
@@ -116,7 +136,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
         for digest in summary.digests:
             print(render_markdown(digest))
     else:
-        print(f"{len(summary.recipients)} digests; {len(summary.files)} files written; {summary.sent} sent")
+        print(
+            f"{plural(len(summary.recipients), 'digest')}; {plural(len(summary.files), 'file')} written; "
+            f"{summary.sent} sent"
+        )
     return 0
 
 
@@ -125,8 +148,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     cfg = optional_config(args)
     db = db_from(args, cfg)
-    if not db.exists():
-        raise UserError(f"no Resonanz database at {db}: run `resonanz run` first or pass --db")
     summary = refresh_aggregates(db, cfg.company.brand_keywords if cfg else ())
     print(
         f"app aggregates rebuilt in {summary.seconds:.2f}s: "
