@@ -97,22 +97,28 @@ def start_server(
         process = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
-    server = LocalServer(url, process, log_path)
+    server = _wait_healthy(
+        LocalServer(url, process, log_path), timeout, f"`prefect server start` on port {port}"
+    )
+    log.info("Prefect server healthy at %s (log: %s)", url, log_path)
+    return server
+
+
+def _wait_healthy(server: LocalServer, timeout: float, what: str) -> LocalServer:
+    """Wait until `server` answers its health check; PrefectServerError when it exits or time runs out."""
+    assert server.process is not None and server.log_path is not None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if server.process.poll() is not None:
             raise PrefectServerError(
-                f"`prefect server start` on port {port} exited with code {process.returncode} "
-                f"(port in use?); its log {log_path} ends:\n{_tail(log_path)}"
+                f"{what} exited with code {server.process.returncode} (port in use?); "
+                f"its log {server.log_path} ends:\n{_tail(server.log_path)}"
             )
-        if is_healthy(url):
-            log.info("Prefect server healthy at %s (log: %s)", url, log_path)
+        if is_healthy(server.url, timeout=1.0):
             return server
-        time.sleep(0.5)
+        time.sleep(0.2)
     server.stop()
-    raise PrefectServerError(
-        f"the Prefect server on port {port} was not healthy after {timeout:.0f}s; see {log_path}"
-    )
+    raise PrefectServerError(f"{what} was not healthy after {timeout:.0f}s; see {server.log_path}")
 
 
 PR_SET_PDEATHSIG = 1
@@ -146,20 +152,8 @@ def start_temporary_server(log_path: Path, timeout: float | None = None) -> Loca
         process = subprocess.Popen(  # preexec_fn: called before any thread of ours exists
             command, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_own_session
         )
-    server = LocalServer(api_url(port), process, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise PrefectServerError(
-                f"the temporary Prefect server exited with code {process.returncode}; "
-                f"its log {log_path} ends:\n{_tail(log_path)}"
-            )
-        if is_healthy(server.url, timeout=1.0):
-            return server
-        time.sleep(0.1)
-    server.stop()
-    raise PrefectServerError(
-        f"the temporary Prefect server was not healthy after {timeout:.0f}s; see {log_path}"
+    return _wait_healthy(
+        LocalServer(api_url(port), process, log_path), timeout, "the temporary Prefect server"
     )
 
 

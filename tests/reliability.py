@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -64,6 +65,27 @@ def write_config(folder: Path, **sections: object) -> Path:
     path = folder / "resonanz.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path
+
+
+DEMO_FEEDS = ("mittelstand-digital", "ki-im-buero", "finance-ops-weekly")
+DEMO_SITES = ("mittelstand-digital-web", "datenschutz-praxis")
+
+
+def demo_subset_config(web, folder: Path, tiny: str) -> Path:
+    """The own blog, three feeds and two crawled sites of the demo web; tiny local models."""
+    from conftest import write_demo_config
+
+    from resonanz.commands.demo_run import demo_config_text
+
+    base = tomllib.loads(demo_config_text(web.sites))
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_demo_config(
+        web,
+        folder,
+        feeds=[f for f in base["feeds"] if f["id"] in DEMO_FEEDS],
+        sites=[s for s in base["sites"] if s["id"] in DEMO_SITES],
+        models={"embedding": tiny, "sentiment": tiny, "device": "cpu", "max_length": 16},
+    )
 
 
 def fetch_log(db: Path, run_id: str) -> pd.DataFrame:

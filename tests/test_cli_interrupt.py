@@ -12,36 +12,19 @@ from __future__ import annotations
 import os
 import signal
 import time
-import tomllib
 from pathlib import Path
 
 import psutil
 import pytest
-from conftest import write_demo_config
-from reliability import ResonanzProcess
+from reliability import ResonanzProcess, demo_subset_config
 
 from flows.interrupt import MESSAGE
 from flows.lock import run_lock
-from resonanz.commands.demo_run import demo_config_text
 from warehouse.db import query
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-FEEDS = ("mittelstand-digital", "ki-im-buero", "finance-ops-weekly")
-SITES = ("mittelstand-digital-web", "datenschutz-praxis")
 TASKS = ("language", "sentiment", "questions", "embedding", "topics")
 STOP_WITHIN_S = 5.0
-
-
-def _config(web, folder: Path, tiny: str) -> Path:
-    base = tomllib.loads(demo_config_text(web.sites))
-    folder.mkdir(parents=True, exist_ok=True)
-    return write_demo_config(
-        web,
-        folder,
-        feeds=[f for f in base["feeds"] if f["id"] in FEEDS],
-        sites=[s for s in base["sites"] if s["id"] in SITES],
-        models={"embedding": tiny, "sentiment": tiny, "device": "cpu", "max_length": 16},
-    )
 
 
 RESULTS = {
@@ -95,8 +78,8 @@ def interrupts(demo_web, tmp_path_factory, prefect_harness) -> dict:
 
     root = tmp_path_factory.mktemp("interrupt")
     tiny = str(build_tiny_bert(root / "tiny", ["negative", "neutral", "positive"]))
-    reference = run_pipeline(str(_config(demo_web, root / "reference", tiny)))
-    config = _config(demo_web, root / "interrupted", tiny)
+    reference = run_pipeline(str(demo_subset_config(demo_web, root / "reference", tiny)))
+    config = demo_subset_config(demo_web, root / "interrupted", tiny)
     env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
     env.update(PREFECT_HOME=str(root / "prefect-home"), PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
     args = ["run", "--config", str(config)]

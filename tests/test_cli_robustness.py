@@ -235,33 +235,6 @@ SPECIFIC = {
     "classify binary input": ["classify", "--task", "sentiment", "--input", "binary.txt"],
     "classify folder input": ["classify", "--task", "sentiment", "--input", "folder"],
     "classify unknown task": ["classify", "--task", "bogus", "--input", "texts.txt"],
-    "classify missing taxonomy": [
-        "classify",
-        "--task",
-        "topics",
-        "--input",
-        "texts.txt",
-        "--taxonomy",
-        "nope.toml",
-    ],
-    "classify binary taxonomy": [
-        "classify",
-        "--task",
-        "topics",
-        "--input",
-        "texts.txt",
-        "--taxonomy",
-        "binary.toml",
-    ],
-    "classify empty taxonomy": [
-        "classify",
-        "--task",
-        "topics",
-        "--input",
-        "texts.txt",
-        "--taxonomy",
-        "empty.toml",
-    ],
     "import-opml missing": ["import-opml", "nope.opml"],
     "import-opml empty": ["import-opml", "empty.opml"],
     "import-opml binary": ["import-opml", "binary.opml"],
@@ -293,6 +266,22 @@ SPECIFIC = {
     "purge without a retention period": ["purge", "--retention"],
     "health negative limit": ["health", "--limit", "x"],
 }
+
+
+SPECIFIC.update(
+    {
+        f"classify {what} taxonomy": [
+            "classify",
+            "--task",
+            "topics",
+            "--input",
+            "texts.txt",
+            "--taxonomy",
+            file,
+        ]
+        for what, file in (("missing", "nope.toml"), ("binary", "binary.toml"), ("empty", "empty.toml"))
+    }
+)
 
 
 @pytest.mark.parametrize("case", list(SPECIFIC))

@@ -8,39 +8,21 @@ kills; the tests assert on what it saw.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import psutil
 import pytest
-from conftest import write_demo_config
 from httpserver import make_server  # noqa: F401
-from reliability import ResonanzProcess, prefect_env, wait_until, write_config
+from reliability import ResonanzProcess, demo_subset_config, prefect_env, wait_until, write_config
 
 from flows.collect import CRAWL_PENDING
 from flows.lock import run_lock
-from resonanz.commands.demo_run import demo_config_text
 from warehouse.db import query
 
 pytestmark = pytest.mark.slow
-FEEDS = ("mittelstand-digital", "ki-im-buero", "finance-ops-weekly")
-SITES = ("mittelstand-digital-web", "datenschutz-praxis")
 TASKS = ("language", "sentiment", "questions", "embedding", "topics")
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 POST = "/2026/10/e-rechnung-empfang/"
-
-
-def _config(web, folder: Path, tiny: str) -> Path:
-    """The own blog, three feeds and two crawled sites of the demo web; tiny local models."""
-    base = tomllib.loads(demo_config_text(web.sites))
-    folder.mkdir(parents=True, exist_ok=True)
-    return write_demo_config(
-        web,
-        folder,
-        feeds=[f for f in base["feeds"] if f["id"] in FEEDS],
-        sites=[s for s in base["sites"] if s["id"] in SITES],
-        models={"embedding": tiny, "sentiment": tiny, "device": "cpu", "max_length": 16},
-    )
 
 
 def _documents(db: Path) -> set[tuple[str, str]]:
@@ -88,8 +70,8 @@ def crashes(demo_web, tmp_path_factory, prefect_harness) -> dict:
 
     root = tmp_path_factory.mktemp("crash")
     tiny = str(build_tiny_bert(root / "tiny", ["negative", "neutral", "positive"]))
-    reference = run_pipeline(str(_config(demo_web, root / "reference", tiny)), enrich=False)
-    config = _config(demo_web, root / "crashed", tiny)
+    reference = run_pipeline(str(demo_subset_config(demo_web, root / "reference", tiny)), enrich=False)
+    config = demo_subset_config(demo_web, root / "crashed", tiny)
     db, work = root / "crashed" / "resonanz.duckdb", root / "crashed" / "work"
     env = {**prefect_env(root), "OMP_NUM_THREADS": "1"}  # two cores: no torch threads fighting pytest
     args = ["run", "--config", str(config)]
