@@ -1,6 +1,6 @@
 """The running app in headless Chromium: a screenshot of every page, and scraped <script> stays text.
 
-Skips when no Chromium is installed (Debian: `apt-get install chromium`).
+Skips when no Chromium is installed (Debian: `apt-get install chromium`); fails instead under CI=true.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import unavailable
 from fixtures.browser import Browser, find_chromium
 from fixtures.insight_db import copy_db, shared_insight_db
 
@@ -99,7 +100,7 @@ def plan_some_posts(db: Path) -> None:
 def chromium() -> str:
     binary = find_chromium()
     if binary is None:
-        pytest.skip("no Chromium found (install the Debian package `chromium`, or set $CHROMIUM)")
+        unavailable("no Chromium found (install the Debian package `chromium`, or set $CHROMIUM)")
     return binary
 
 
