@@ -91,6 +91,14 @@ def minilm_path() -> str:
 
 
 COMPOSITES = {f"{BUILTIN_PREFIX}use-minilm": (f"{BUILTIN_PREFIX}use", f"{BUILTIN_PREFIX}minilm")}
+NOT_TRANSFORMERS = (f"{BUILTIN_PREFIX}use", "vader")  # numpy USE-m, VADER lexicon: no models.precision
+
+
+def runs_transformers(spec: str) -> bool:
+    """Whether a feature spec (encoder or 'vader') runs a transformers model, i.e. depends on models.precision."""
+    if spec in COMPOSITES:
+        return any(runs_transformers(part) for part in COMPOSITES[spec])
+    return spec not in NOT_TRANSFORMERS
 
 
 def get_encoder(spec: str, device: str = "auto", max_length: int = 256, batch_size: int = 32) -> Encoder:

@@ -90,7 +90,7 @@ def autocast(device: str, precision: str) -> Any:
     return torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=getattr(torch, precision))
 
 
-def _versioned(version: str, precision: str) -> str:
+def versioned(version: str, precision: str) -> str:
     """Results of another precision are other results: the precision is part of the model version."""
     return version if precision == "float32" else f"{version}+{precision}"
 
@@ -160,7 +160,7 @@ class SequenceClassifier:
         self.model = AutoModelForSequenceClassification.from_pretrained(name).to(self.device).eval()
         config = self.model.config
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
-        self.version = _versioned(model_revision(name, config), self.precision)
+        self.version = versioned(model_revision(name, config), self.precision)
 
     def logits(self, texts: Sequence[str] | Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """Raw logits, one row per input, in input order."""
@@ -198,7 +198,7 @@ class MeanPoolingEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(name)
         self.model = AutoModel.from_pretrained(name).to(self.device).eval()
         self.dim = int(self.model.config.hidden_size)
-        self.version = _versioned(model_revision(name, self.model.config), self.precision)
+        self.version = versioned(model_revision(name, self.model.config), self.precision)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

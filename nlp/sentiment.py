@@ -10,8 +10,9 @@ from typing import Protocol
 
 import numpy as np
 
+from .encoders import runs_transformers
 from .features import BatchFeatures
-from .hf import cached, sequence_classifier, softmax
+from .hf import cached, resolve_device, resolve_precision, sequence_classifier, softmax, versioned
 from .prototypes import (
     PROTOTYPE_ENCODER,
     PROTOTYPES_FILE,
@@ -68,7 +69,10 @@ class HeadModel:
     stores it with the hash of the prototype sentences it was selected for.
     """
 
-    def __init__(self, path: Path = HEAD_FILE, prototypes: Path = PROTOTYPES_FILE) -> None:
+    def __init__(
+        self, path: Path = HEAD_FILE, prototypes: Path = PROTOTYPES_FILE, precision: str = "float32"
+    ) -> None:
+        """`precision`: the resolved models.precision its transformers features (MiniLM) are computed at."""
         if not path.exists():
             raise FileNotFoundError(f"sentiment head {path} is missing: build it with `resonanz train`")
         with np.load(path, allow_pickle=False) as data:
@@ -78,6 +82,9 @@ class HeadModel:
             self.classes = [int(c) for c in data["classes"]]
             self.version = str(data["version"])
             self.blend, self.prototypes_hash = _stored_blend(data)
+        # features of another precision are other features: the precision is part of the version
+        if any(runs_transformers(part) for part in self.parts):
+            self.version = versioned(self.version, precision)
         self.name = "builtin:sentiment-head"
         self.needs_language = "vader" in self.parts
         self._prototypes_file = prototypes
@@ -177,9 +184,15 @@ def get_sentiment_model(
 ) -> SentimentModel:
     """`builtin:sentiment-head`, or a hub id / local directory of a text-classification model."""
     if spec == "builtin:sentiment-head":
+        precision = resolve_precision(resolve_device(device))
         return cached(
-            ("sentiment-head", str(HEAD_FILE), HEAD_FILE.stat().st_mtime_ns if HEAD_FILE.exists() else 0),
-            HeadModel,
+            (
+                "sentiment-head",
+                str(HEAD_FILE),
+                HEAD_FILE.stat().st_mtime_ns if HEAD_FILE.exists() else 0,
+                precision,
+            ),
+            lambda: HeadModel(HEAD_FILE, PROTOTYPES_FILE, precision),
         )
     if spec.startswith("builtin:"):
         raise ValueError(
