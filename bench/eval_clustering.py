@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from bench.common import out_dir
+from bench.figures import figure
 from nlp.clustering import cluster_items
 from nlp.encoders import get_encoder
 from nlp.evaldata import default_data_dir, gnad_dev
@@ -140,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         ("supported", f"labels whose words are in >= {SUPPORT:.0%} of docs"),
     ):
         print(f"{title:<44}{mine[key]:>8.3f}{theirs[key]:>10.3f}")
+    for key, digits in (("nmi", 3), ("ari", 3), ("outliers", 2)):
+        figure(f"clustering.{key}", f"{mine[key]:.{digits}f}")
+        figure(f"clustering.{key}_bertopic", f"{theirs[key]:.{digits}f}")
+    figure("clustering.banned_labels_pct", f"{100 * mine['banned']:.0f}")
+    figure("clustering.banned_labels_pct_bertopic", f"{100 * theirs['banned']:.0f}")
     verdict = mine["nmi"] >= theirs["nmi"] and mine["outliers"] <= theirs["outliers"]
     print(
         f"clustering: NMI {mine['nmi']:.3f} vs BERTopic {theirs['nmi']:.3f}, outliers {mine['outliers']:.3f} vs "

@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import figure
 from nlp.evaldata import default_data_dir, gnad_dev, sentiment_val
 from nlp.language import CANDIDATES, get_language_detector
 
@@ -46,6 +47,7 @@ def main() -> int:
             f"py3langid ({len(CANDIDATES)} languages): accuracy {other_acc:.4f}, {len(texts) / (time.perf_counter() - started):.0f} texts/s"
         )
     print(f"lingua ({len(CANDIDATES)} languages): {len(texts)} texts, {len(texts) / elapsed:.0f} texts/s")
+    figure("language.accuracy", f"{accuracy:.3f}")
     print(f"language-ID accuracy: {accuracy:.4f}")
     return 0
 

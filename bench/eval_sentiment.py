@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sklearn.metrics import f1_score
 
+from bench.figures import figure
 from nlp.enrich import enrich_documents
 from nlp.evaldata import default_data_dir, demo_comments, sentiment_val
 from nlp.models import ModelSpec, load_models
@@ -36,17 +37,18 @@ DEMO_SETS = {
 }
 
 
-def report_demo(models) -> None:
+def report_demo(models) -> dict[str, float]:
     """Macro-F1 on the external (dev) and own (held-out) demo comments; label counts on the pricing post."""
     comments = demo_comments()
+    scores: dict[str, float] = {}
     if not comments:
-        return
+        return scores
     pred = predict([d.text for d in comments], models)
     for name, (own, note) in DEMO_SETS.items():
         idx = [i for i, d in enumerate(comments) if d.own == own]
         if idx:
             gold = [comments[i].sentiment for i in idx]
-            f1 = f1_score(gold, [pred[i] for i in idx], average="macro")
+            f1 = scores[name] = f1_score(gold, [pred[i] for i in idx], average="macro")
             print(f"{name:14s} n={len(idx):5d} macro-F1 {f1:.3f}  ({note})")
     idx = [i for i, d in enumerate(comments) if d.post == PRICING_POST]
     if idx:
@@ -55,6 +57,7 @@ def report_demo(models) -> None:
             f"{'pricing-post':14s} n={len(idx):5d} labelled {dict(gold)} "
             f"predicted {dict(Counter(pred[i] for i in idx))}"
         )
+    return scores
 
 
 def main() -> int:
@@ -72,7 +75,11 @@ def main() -> int:
         scores[name] = f1_score([r.label for r in rows], pred, average="macro")
         note = "  (CONTAMINATED: overlaps the xlmt-english training source)" if name == "tweeteval-en" else ""
         print(f"{name:14s} n={len(rows):5d} macro-F1 {scores[name]:.3f}{note}")
-    report_demo(models)
+    demo = report_demo(models)
+    figure("sentiment.xlmt_de", f"{scores['xlmt-de']:.2f}")
+    figure("sentiment.xlmt_en", f"{scores['xlmt-en']:.2f}")
+    if "demo-own" in demo:
+        figure("sentiment.demo_own", f"{demo['demo-own']:.2f}")
     print(f"model {args.model} ({models.info('sentiment').version})")
     print(f"sentiment macro-F1 (xlmt val): de {scores['xlmt-de']:.3f} en {scores['xlmt-en']:.3f}")
     return 0

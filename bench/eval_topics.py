@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from bench.figures import figure
 from nlp.encoders import normalize
 from nlp.enrich import calibrate_topics, enrich_documents
 from nlp.evaldata import default_data_dir, gnad_dev
@@ -119,6 +120,8 @@ def main() -> int:
     print(f"inductive, single texts with the stored background:              {inductive:.3f}")
     print(f"transductive, centred on the evaluated texts' mean (no refinement): {centred:.3f}")
     print(f"transductive, pipeline corpus calibration (mean + 5 refinements):   {final:.3f}")
+    figure("topics.inductive", f"{inductive:.3f}")
+    figure("topics.transductive", f"{final:.3f}")
     print(
         f"10kGNAD zero-shot accuracy: inductive {inductive:.3f}, transductive (corpus calibration) {final:.3f}"
     )
