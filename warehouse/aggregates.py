@@ -7,6 +7,7 @@ never a scan of `documents`, so page times stay flat as the corpus grows.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -161,6 +162,30 @@ def _rebuild(con: duckdb.DuckDBPyConnection, today: date, brand_keywords: Sequen
     con.execute(_SOURCE_POSTS, {"limit": SOURCE_POSTS})
 
 
+def _refresh_in(
+    con: duckdb.DuckDBPyConnection, day: date, brand_keywords: Sequence[str], summary: AggregateSummary
+) -> None:
+    summary.staged = stage(con)
+    _rebuild(con, day, brand_keywords)
+    summary.rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in AGG_TABLES}
+    stamp = datetime.now(UTC).isoformat()
+    settings = [
+        ("refreshed_at", stamp),
+        ("as_of", day.isoformat()),
+        ("enriched", str(summary.staged.get("stg_topics", 0) > 0).lower()),
+        ("brand_keywords", json.dumps(list(brand_keywords), ensure_ascii=False)),
+    ]
+    con.execute(
+        """
+        MERGE INTO agg_meta AS m USING (SELECT unnest($keys) AS key, unnest($values) AS value) AS i
+        ON m.key = i.key
+        WHEN MATCHED THEN UPDATE SET value = i.value
+        WHEN NOT MATCHED THEN INSERT (key, value) VALUES (i.key, i.value)
+        """,
+        {"keys": [k for k, _ in settings], "values": [v for _, v in settings]},
+    )
+
+
 def refresh_aggregates(
     db: Target, brand_keywords: Sequence[str] = (), today: date | None = None
 ) -> AggregateSummary:
@@ -172,23 +197,7 @@ def refresh_aggregates(
     started = time.monotonic()
     day = today or datetime.now(UTC).date()
     summary = AggregateSummary()
-
-    def work(con: duckdb.DuckDBPyConnection) -> None:
-        summary.staged = stage(con)
-        _rebuild(con, day, brand_keywords)
-        summary.rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in AGG_TABLES}
-        stamp = datetime.now(UTC).isoformat()
-        con.execute(
-            """
-            MERGE INTO agg_meta AS m
-            USING (VALUES ('refreshed_at', ?), ('as_of', ?), ('enriched', ?)) AS i(key, value) ON m.key = i.key
-            WHEN MATCHED THEN UPDATE SET value = i.value
-            WHEN NOT MATCHED THEN INSERT (key, value) VALUES (i.key, i.value)
-            """,
-            [stamp, day.isoformat(), str(summary.staged.get("stg_topics", 0) > 0).lower()],
-        )
-
-    transact(db, work, claim=("aggregates",))
+    transact(db, lambda con: _refresh_in(con, day, brand_keywords, summary), claim=("aggregates",))
     summary.seconds = round(time.monotonic() - started, 3)
     log.info(
         "app aggregates refreshed in %.2f s (%s)",
@@ -196,3 +205,14 @@ def refresh_aggregates(
         ", ".join(f"{name.removeprefix('agg_')} {rows}" for name, rows in summary.rows.items()),
     )
     return summary
+
+
+def refresh_again(con: duckdb.DuckDBPyConnection) -> bool:
+    """Rebuild the aggregates inside the caller's transaction (which must hold the aggregates claim) with
+    the reference day and brand keywords of the last refresh; False when they were never built."""
+    meta = dict(con.execute("SELECT key, value FROM agg_meta").fetchall())
+    if "refreshed_at" not in meta or "as_of" not in meta:
+        return False
+    brand = json.loads(meta.get("brand_keywords") or "[]")
+    _refresh_in(con, date.fromisoformat(meta["as_of"]), brand, AggregateSummary())
+    return True

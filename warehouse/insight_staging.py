@@ -1,6 +1,8 @@
 """Staging for the app's aggregates: the enrichment results in the few shapes the aggregates need.
 
-This is the one place that knows the enrichment tables. Each staging table is built from them
+This is the one place that knows the enrichment tables. Sentiment and taxonomy topics are read through
+the views `effective_sentiment` / `effective_topics` (migration 0040): an editor's correction wins over
+the model. Each staging table is built from them
 when they exist and is empty (documents: sentiment 'unknown') when the enrichment stage has not
 written anything yet, so the app works on collected-only databases too.
 
@@ -40,7 +42,7 @@ _EMPTY = {
 
 # The enrichment tables (migration 0010_nlp.sql) each staging table needs, and the SQL that reads them.
 _FROM_ENRICHMENT: dict[str, tuple[tuple[str, ...], str]] = {
-    "stg_topics": (("doc_topics",), "SELECT doc_id, topic, score FROM doc_topics WHERE assigned"),
+    "stg_topics": (("effective_topics",), "SELECT doc_id, topic, score FROM effective_topics"),
     "stg_emerging": (
         ("emerging_topics",),
         "SELECT topic_id, label, from_json(keywords, '[\"VARCHAR\"]') AS keywords,"
@@ -83,8 +85,9 @@ def stage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     lang, sentiment, joins = "coalesce(d.lang, 'other')", "'unknown'", ""
     if "doc_language" in tables:
         lang, joins = "coalesce(l.lang, d.lang, 'other')", joins + " LEFT JOIN doc_language l USING (doc_id)"
-    if "doc_sentiment" in tables:
-        sentiment, joins = "coalesce(s.label, 'unknown')", joins + " LEFT JOIN doc_sentiment s USING (doc_id)"
+    if "effective_sentiment" in tables:
+        sentiment = "coalesce(s.label, 'unknown')"
+        joins += " LEFT JOIN effective_sentiment s USING (doc_id)"
     con.execute(_DOCS.format(lang=lang, sentiment=sentiment, documents=documents, joins=joins))
     for name, empty in _EMPTY.items():
         needs, sql = _FROM_ENRICHMENT.get(name, ((), ""))

@@ -294,9 +294,9 @@ def post_comments(db: Target, doc_id: str, limit: int = 200) -> pd.DataFrame:
         WITH c AS (SELECT doc_id, published_at, author, text FROM documents WHERE parent_id = $doc_id LIMIT $limit),
         q AS (SELECT doc_id, list(question ORDER BY idx) AS questions FROM doc_questions
               WHERE doc_id IN (SELECT doc_id FROM c) GROUP BY doc_id)
-        SELECT c.published_at, c.author, coalesce(s.label, 'unknown') AS sentiment, c.text,
-               coalesce(q.questions, []) AS questions
-        FROM c LEFT JOIN doc_sentiment s USING (doc_id) LEFT JOIN q USING (doc_id)
+        SELECT c.doc_id, c.published_at, c.author, coalesce(s.label, 'unknown') AS sentiment, c.text,
+               coalesce(q.questions, []) AS questions, coalesce(s.corrected, false) AS corrected
+        FROM c LEFT JOIN effective_sentiment s USING (doc_id) LEFT JOIN q USING (doc_id)
         ORDER BY c.published_at NULLS LAST
         """,
         {"doc_id": doc_id, "limit": limit},
