@@ -1,4 +1,4 @@
-"""Throwaway local services for tests and benches: a PostgreSQL cluster under a temporary folder.
+"""Throwaway local services for tests and benches: a PostgreSQL cluster and a Redis under temporary folders.
 
     with PostgresCluster() as pg:
         catalog = pg.ducklake_catalog("lake")   # 'postgres:dbname=lake host=... port=... user=postgres'
@@ -143,3 +143,66 @@ class PostgresCluster:
                 if sock.connect_ex(("127.0.0.1", self.port)) != 0:
                     break
             time.sleep(0.05)
+
+
+class RedisServer:
+    """A throwaway `redis-server` (Debian's) on a unix socket in a temporary folder, no persistence.
+
+    with RedisServer() as r:
+        r.url        # 'unix:///tmp/resonanz-redis-…/redis.sock?db=0'
+    """
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server") or ""
+        if not self.binary:
+            raise ServiceUnavailable("redis-server not found: install Debian's `redis-server`")
+        self.folder = Path(tempfile.mkdtemp(prefix="resonanz-redis-"))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.folder / "redis.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}?db=0"
+
+    def start(self) -> RedisServer:
+        args = [self.binary, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700"]
+        args += ["--save", "", "--appendonly", "no", "--dir", str(self.folder)]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start (exit {self.process.poll()})")
+            time.sleep(0.05)
+        return self
+
+    def _answers(self) -> bool:
+        if not self.socket.exists():
+            return False
+        with socket.socket(socket.AF_UNIX) as sock:
+            try:
+                sock.connect(str(self.socket))
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+            except OSError:
+                return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)

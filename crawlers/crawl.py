@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
@@ -62,6 +63,9 @@ class CrawlSettings:
     revisit_days: int = 30
     cache_dir: Path | None = None  # default: <work_dir>/httpcache
     extract_workers: int | None = None  # extraction processes; None: one per core when there are several
+    redis_url: str | None = None  # a shared frontier in Redis ([scale] redis_url); None: this process alone
+    processes: int = 1  # crawler processes on this host sharing the frontier (needs redis_url)
+    frontier_key: str | None = None  # the shared crawl to join (same key on every host); None: a new one
 
 
 def _known_by_netloc(known_urls: Collection[str]) -> dict[str, list[str]]:
@@ -152,6 +156,30 @@ def _outcome(
     return outcome
 
 
+def _merge_stats(parts: list[dict]) -> dict:
+    """One crawl's statistics from its processes' (site counters summed; finished only if all finished)."""
+    if len(parts) == 1:
+        return parts[0]
+    sites: dict[str, dict[str, int]] = defaultdict(dict)
+    for part in parts:
+        for sid, counts in part.get("sites", {}).items():
+            for key, value in counts.items():
+                sites[sid][key] = sites[sid].get(key, 0) + value
+    reasons = [p.get("finish_reason") for p in parts]
+    finished = all(r == "finished" for r in reasons)
+    return {
+        "finish_reason": "finished" if finished else next(r for r in reasons if r != "finished"),
+        "sites": dict(sites),
+        "processes": [p.get("scrapy", {}) for p in parts],
+    }
+
+
+def _frontier(settings: CrawlSettings) -> dict[str, str] | None:
+    if not settings.redis_url:
+        return None
+    return {"url": settings.redis_url, "key": settings.frontier_key or f"resonanz:crawl:{uuid.uuid4().hex}"}
+
+
 def prune_crawl_folders(folder: Path, keep_days: float = KEEP_CRAWL_FILES_DAYS) -> list[Path]:
     """Remove crawl folders older than `keep_days` (those kept for diagnosis, or left by killed runs)."""
     cutoff = time.time() - keep_days * 86400
@@ -189,31 +217,41 @@ def crawl_sites(
         datetime.now(UTC) - timedelta(days=settings.revisit_days) if settings.revisit_days else None
     )
     known = _known_by_netloc(known_urls)
-    run = {k: v for k, v in asdict(settings).items() if k not in ("cache_dir", "extract_workers")}
-    spec = {
-        "sites": [_site_json(s, known, state, revisit_before) for s in sites],
-        "stats_path": str(run_dir / "stats.json"),
-        "revisit_before": revisit_before.isoformat() if revisit_before else None,
-        "settings": {
-            **run,
-            "cache_dir": str(cache_dir),
-            "items_path": str(run_dir / "items.jsonl"),
-            "extract_workers": _workers(settings),
-            "close_after_s": max(1.0, timeout_s - 5) if timeout_s else None,
-        },
-    }
-    spec_path = run_dir / "spec.json"
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    crash = _run_child(spec_path, run_dir / "crawl.log", timeout_s)
-    lines = _read_lines(run_dir / "items.jsonl")
-    try:
-        stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stats = {}
-        crash = (
-            crash
-            or f"the crawl process ended without writing its statistics: {_log_tail(run_dir / 'crawl.log')}"
-        )
+    skip = ("cache_dir", "extract_workers", "redis_url", "processes", "frontier_key")
+    run = {k: v for k, v in asdict(settings).items() if k not in skip}
+    frontier = _frontier(settings)
+    processes = max(1, settings.processes) if frontier else 1
+    site_specs = [_site_json(s, known, state, revisit_before) for s in sites]
+    names = [f"-{i}" if processes > 1 else "" for i in range(processes)]
+    spec_paths = []
+    for name in names:  # one spec per crawler process: same sites and frontier, own output files
+        spec = {
+            "sites": site_specs,
+            "stats_path": str(run_dir / f"stats{name}.json"),
+            "revisit_before": revisit_before.isoformat() if revisit_before else None,
+            "settings": {
+                **run,
+                "cache_dir": str(cache_dir),
+                "items_path": str(run_dir / f"items{name}.jsonl"),
+                "extract_workers": _workers(settings) if processes == 1 else 0,
+                "close_after_s": max(1.0, timeout_s - 5) if timeout_s else None,
+                "frontier": frontier,
+            },
+        }
+        spec_paths.append(run_dir / f"spec{name}.json")
+        spec_paths[-1].write_text(json.dumps(spec), encoding="utf-8")
+    crash = _run_children(spec_paths, [run_dir / f"crawl{n}.log" for n in names], timeout_s)
+    lines = [line for name in names for line in _read_lines(run_dir / f"items{name}.jsonl")]
+    parts = []
+    for name in names:
+        try:
+            parts.append(json.loads((run_dir / f"stats{name}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            crash = crash or (
+                "the crawl process ended without writing its statistics: "
+                + _log_tail(run_dir / f"crawl{name}.log")
+            )
+    stats = _merge_stats(parts) if len(parts) == len(names) else {}
     if stats.get("finish_reason") == "closespider_timeout":
         crash = f"crawl stopped at the time limit of {timeout_s:g} s"
     state.update(lines)
@@ -235,30 +273,32 @@ def _ensure(path: Path) -> Path:
     return path
 
 
-def _run_child(spec_path: Path, log_path: Path, timeout_s: float | None) -> str | None:
-    """Run the Scrapy child; returns a description of what went wrong, or None."""
-    command = [sys.executable, "-m", "crawlers.runner", str(spec_path)]
+def _run_children(spec_paths: list[Path], log_paths: list[Path], timeout_s: float | None) -> str | None:
+    """Run one Scrapy child per spec at once; returns a description of what went wrong, or None."""
     project_root = str(Path(__file__).resolve().parent.parent)
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")])),
         PARENT_ENV: str(os.getpid()),
     }
-    with log_path.open("wb") as log_file:
+    deadline = time.monotonic() + timeout_s + 30 if timeout_s else None
+    children = []
+    for spec_path, log_path in zip(spec_paths, log_paths, strict=True):
+        with log_path.open("wb") as log_file:
+            command = [sys.executable, "-m", "crawlers.runner", str(spec_path)]
+            children.append(subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env))
+    problems = []
+    for child, log_path in zip(children, log_paths, strict=True):
         try:
-            result = subprocess.run(
-                command,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=env,
-                timeout=timeout_s + 30 if timeout_s else None,
-                check=False,
-            )
+            code = child.wait(timeout=max(0.0, deadline - time.monotonic()) if deadline else None)
         except subprocess.TimeoutExpired:
-            return f"crawl killed after the timeout of {timeout_s:g} s"
-    if result.returncode != 0:
-        return f"crawl process failed (exit {result.returncode}): {_log_tail(log_path)}"
-    return None
+            child.kill()
+            child.wait()
+            problems.append(f"crawl killed after the timeout of {timeout_s:g} s")
+            continue
+        if code != 0:
+            problems.append(f"crawl process failed (exit {code}): {_log_tail(log_path)}")
+    return "; ".join(problems) or None
 
 
 def _log_tail(path: Path, lines: int = 3) -> str:

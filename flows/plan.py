@@ -104,6 +104,8 @@ def collect_plan(cfg: Config, db: Target | None = None) -> CollectPlan:
         max_page_bytes=c.max_page_bytes,
         revisit_days=c.revisit_days,
         cache_dir=work_dir / "httpcache",
+        redis_url=cfg.scale.redis_url or None,
+        processes=cfg.scale.crawl_processes,
     )
     key = cfg.privacy.pseudonym_key()
     return CollectPlan(

@@ -24,6 +24,7 @@ from .sections import (
     Operations,
     OwnBlog,
     Privacy,
+    Scale,
     Schedule,
     Section,
     Site,
@@ -48,6 +49,7 @@ __all__ = [
     "Operations",
     "OwnBlog",
     "Privacy",
+    "Scale",
     "Schedule",
     "Site",
     "Stakeholder",
@@ -86,6 +88,7 @@ class Config(Section):
     digest: Digest = Digest()
     alerts: Alerts = Alerts()
     warehouse: Storage = Storage()
+    scale: Scale = Scale()
     path: str | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

@@ -322,6 +322,37 @@ class Storage(Section):
         return self
 
 
+class Scale(Section):
+    """`[scale]`: scale-out on several processes or hosts (docs/scale.md); one machine needs none of it."""
+
+    redis_url: str = Field(
+        "",
+        description="Redis of the shared crawl frontier (`redis://host:6379/0`, `unix:///path/redis.sock`): crawler processes on every host share one queue, dupefilter and per-host politeness; empty: each crawl alone.",
+    )
+    crawl_processes: int = Field(
+        1, ge=1, le=64, description="Crawler processes per crawl on one host (more than 1 needs `redis_url`)."
+    )
+    collect_shards: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="Collection flow runs the sources are split over (`resonanz serve --work-pool`: picked up by the pool's workers).",
+    )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"redis_url {value!r}: use 'redis://host:6379/0' or 'unix:///path/redis.sock'")
+        return value
+
+    @model_validator(mode="after")
+    def _processes_need_redis(self) -> Scale:
+        if self.crawl_processes > 1 and not self.redis_url:
+            raise ValueError("crawl_processes > 1 needs `redis_url` (the processes share its frontier)")
+        return self
+
+
 class Privacy(Section):
     """`[privacy]`: GDPR — keyed pseudonyms for comment authors, retention of raw text."""
 

@@ -170,3 +170,16 @@ def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
 def any_db(request: pytest.FixtureRequest, tmp_db: Path) -> object:
     """The warehouse on each backend: a (not yet created) DuckDB file, then an initialised DuckLake."""
     return tmp_db if request.param == "duckdb" else request.getfixturevalue("lake")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server on a unix socket for the session (skips outside CI when not installed)."""
+    from bench.services import RedisServer, ServiceUnavailable
+
+    try:
+        server = RedisServer()
+    except ServiceUnavailable as exc:
+        service_missing(str(exc))
+    with server:
+        yield server.url

@@ -67,16 +67,19 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.scraping.middlewares.ScopeMiddleware": 50,
     "crawlers.scraping.middlewares.RevisitMiddleware": 60,
     "crawlers.scraping.middlewares.NetlocSlotMiddleware": 70,
+    "crawlers.scraping.frontier.SharedPolitenessMiddleware": 80,  # only with a shared frontier
 }
 ITEM_PIPELINES = {
     "crawlers.scraping.pipelines.JsonlWriterPipeline": 800,
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawlers.scraping.frontier.SharedFrontierExtension": 500,  # only with a shared frontier
 }
 
 RESONANZ_EXTRACT_WORKERS = 0  # 0: extract in the crawl process; n: a pool of n worker processes
 RESONANZ_ITEMS_PATH = "items.jsonl"
+RESONANZ_SHARED_DELAY = 0.0  # with a shared frontier: the per-host gap across all crawler processes
 
 
 def crawl_settings(run: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +103,11 @@ def crawl_settings(run: dict[str, Any]) -> dict[str, Any]:
     }
     if os.environ.get("RESONANZ_CRAWL_LOG_LEVEL"):  # e.g. DEBUG, to see every request in crawl.log
         values["LOG_LEVEL"] = os.environ["RESONANZ_CRAWL_LOG_LEVEL"]
+    frontier = run.get("frontier")
+    if frontier:  # several crawler processes share one Redis frontier (crawlers.scraping.frontier)
+        from .frontier import scrapy_settings
+
+        values.update(scrapy_settings(frontier["url"], frontier["key"]), RESONANZ_SHARED_DELAY=delay)
     if run.get("close_after_s"):
         values["CLOSESPIDER_TIMEOUT"] = float(run["close_after_s"])
     return values

@@ -25,6 +25,7 @@ from scrapy.utils.sitemap import Sitemap
 from ...dates import parse_any, parse_iso
 from ...feedparse import entry_link, entry_published, parse_feed
 from ...urls import Scope, netloc_of, normalize_url
+from ..frontier import Frontier
 from ..items import CrawlError, PageSeen
 from ..scan import PageJob, run_scan  # the runner gives scan the sites (set_sites) before forking
 
@@ -84,10 +85,12 @@ class BlogSpider(scrapy.Spider):
         self.stats_path = Path(data["stats_path"])
         self.revisit_before = parse_iso(data.get("revisit_before"))
         self.crawl_delays: dict[str, float] = {}
+        self.frontier: Frontier | None = None  # shared with other crawler processes (Redis), if configured
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> BlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.frontier = Frontier.from_settings(crawler.settings)
         crawler.signals.connect(spider.write_stats, signal=signals.spider_closed)
         return spider
 
@@ -96,10 +99,17 @@ class BlogSpider(scrapy.Spider):
         self, site: Site, url: str, hops: int, *, start: bool = False, listed: str | None = None
     ) -> Request | None:
         url = normalize_url(url)
-        if url in site.seen or not site.scope.allows(url):
-            return None
-        if site.stats["pages_requested"] >= site.max_pages:
+        if url in site.seen or url in site.aux_seen or not site.scope.allows(url):
+            return None  # requested already (a feed linked from a page is fetched once, as a feed)
+        if self.frontier is not None:  # seen by any process, budget shared
+            claim = self.frontier.claim_page(site.source_id, url, site.max_pages)
+        else:
+            claim = "ok" if site.stats["pages_requested"] < site.max_pages else "budget"
+        if claim == "budget":
             site.stats["budget_exhausted"] += 1
+            return None
+        if claim == "seen":  # another crawler process requests it
+            site.seen.add(url)
             return None
         site.seen.add(url)
         site.stats["pages_requested"] += 1
@@ -113,9 +123,13 @@ class BlogSpider(scrapy.Spider):
 
     def _aux(self, site: Site, url: str, callback, **meta: Any) -> Request | None:
         """robots.txt, feeds and sitemaps: not pages, not counted against the budget."""
-        if url in site.aux_seen or not (site.scope.allows(url) or url.endswith("/robots.txt")):
+        if url in site.aux_seen or normalize_url(url) in site.seen:
+            return None  # requested already (as a page, parse_page reads feeds and sitemaps too)
+        if not (site.scope.allows(url) or url.endswith("/robots.txt")):
             return None
         site.aux_seen.add(url)
+        if self.frontier is not None and not self.frontier.claim_aux(site.source_id, url):
+            return None
         return Request(
             url,
             callback=callback,
@@ -167,6 +181,8 @@ class BlogSpider(scrapy.Spider):
         if delay:
             cap = self.settings.getfloat("RESONANZ_MAX_CRAWL_DELAY")
             self.crawl_delays[netloc_of(response.url)] = min(float(delay), cap)
+            if self.frontier is not None:
+                self.frontier.set_crawl_delay(netloc_of(response.url), min(float(delay), cap))
         if site.follow_sitemaps:
             root = response.urljoin("/sitemap.xml")
             for url in sitemaps or [root]:
