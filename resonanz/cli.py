@@ -77,8 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         cmd.set_defaults(handler=handler, database="read", command_parser=cmd)
         add_arguments(cmd)
-        _common(cmd, config=needs_config)
+        actions = sub_commands(cmd)  # `resonanz warehouse init`: the common arguments go on each action
+        for child in actions.values():
+            child.set_defaults(command_parser=child)
+            _common(child, config=needs_config)
+        if not actions:
+            _common(cmd, config=needs_config)
     return parser
+
+
+def sub_commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The sub-commands (or a command's actions) of `parser`, by name; empty when it has none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def describe(exc: BaseException) -> tuple[str, int]:

@@ -76,15 +76,14 @@ def config_reference() -> str:
 
 def cli_reference() -> str:
     """Every sub-command with its arguments, from the argparse parser."""
-    from .cli import build_parser
+    from .cli import build_parser, sub_commands
 
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     out = ["| command | what it does |", "|---|---|"]
-    for cmd in sub.choices.values():
-        usage = cmd.format_usage().replace("usage: ", "").strip()
-        usage = re.sub(r"\s+", " ", usage).replace("|", "\\|")
-        out.append(f"| `{usage}` | {cmd.description or ''} |")
+    for top in sub_commands(build_parser()).values():
+        for cmd in sub_commands(top).values() or [top]:
+            usage = cmd.format_usage().replace("usage: ", "").strip()
+            usage = re.sub(r"\s+", " ", usage).replace("|", "\\|")
+            out.append(f"| `{usage}` | {cmd.description or ''} |")
     return "\n".join(out) + "\n"
 
 

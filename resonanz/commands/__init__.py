@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import collect, demo, demo_run, enrichment, operations, ops, sources, surface
+from . import collect, demo, demo_run, enrichment, operations, ops, sources, storage, surface
 from . import nlp as nlp_commands
 
 COMMANDS = {
@@ -15,4 +15,5 @@ COMMANDS = {
     **surface.COMMANDS,
     **ops.COMMANDS,
     **operations.COMMANDS,
+    **storage.COMMANDS,
 }
