@@ -215,3 +215,34 @@ def record_refit(db: Target, model_version: str, corrections: int) -> None:
         ),
         timeout=WRITE_TIMEOUT_S,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """What a document shows now: its sentiment and taxonomy topics, and whether an editor set them."""
+
+    sentiment: str | None
+    sentiment_corrected: bool
+    topics: tuple[str, ...]
+    topics_corrected: bool
+
+
+def current_labels(db: Target, doc_id: str) -> Labels:
+    """A document's effective sentiment and topics (an editor's correction, else the model's)."""
+    with read_connection(db) as con:
+        sentiment = con.execute(
+            "SELECT label, corrected FROM effective_sentiment WHERE doc_id = ?", [doc_id]
+        ).fetchone()
+        topics = con.execute(
+            "SELECT topic, corrected FROM effective_topics WHERE doc_id = ? ORDER BY score DESC, topic",
+            [doc_id],
+        ).fetchall()
+        corrected = con.execute(
+            "SELECT count(*) FROM current_corrections WHERE doc_id = ? AND task = 'topic'", [doc_id]
+        ).fetchone()[0]
+    return Labels(
+        sentiment[0] if sentiment else None,
+        bool(sentiment and sentiment[1]),
+        tuple(t for t, _ in topics),
+        bool(corrected),
+    )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from warehouse import insights
 
+from ..corrections import correction_panel
 from ..data import alert_settings, cached
 from ..safe import md_escape
 from ..tables import table
@@ -59,7 +60,9 @@ def render() -> None:
     st.markdown(
         "**Sentiment:** " + sentiment_mix(int(row["negative"]), int(row["neutral"]), int(row["positive"]))
     )
-    asked = [(c.author, q) for c in comments(chosen).itertuples() for q in c.questions]
+    replies = comments(chosen)
+    correction_panel(row.to_dict(), replies, "feedback-correct")
+    asked = [(c.author, q) for c in replies.itertuples() for q in c.questions]
     st.markdown(f"**Questions asked** ({len(asked)})")
     for author, question in asked:
         st.markdown(f"- “{md_escape(question, 300)}” — {md_escape(author)}")

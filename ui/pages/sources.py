@@ -9,6 +9,7 @@ import streamlit as st
 
 from warehouse import insights
 
+from ..corrections import correction_panel
 from ..data import cached
 from ..safe import md_escape
 from ..tables import table
@@ -67,12 +68,15 @@ def reading_view() -> None:
         f"{link(post['title'], post['url'])} — {md_escape(post['author'])}, "
         f"{when(post['published_at'])} · {post['comments']} comments"
     )
-    for comment in post_comments(chosen).itertuples():
+    replies = post_comments(chosen)
+    for comment in replies.itertuples():
         with st.container(border=True):
+            badge = sentiment_badge(comment.sentiment) + (" (corrected)" if comment.corrected else "")
             st.markdown(
-                f"{sentiment_badge(comment.sentiment)} **{md_escape(comment.author)}** · {when(comment.published_at, '%Y-%m-%d %H:%M')}"
+                f"{badge} **{md_escape(comment.author)}** · {when(comment.published_at, '%Y-%m-%d %H:%M')}"
             )
             st.markdown(md_escape(comment.text, 2000))
+    correction_panel(post.to_dict(), replies, "source-correct")
 
 
 def render() -> None:
