@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow
 
@@ -26,7 +28,13 @@ from nlp.grouping import (
 )
 from nlp.models import ModelSet, ModelSpec, load_models
 from nlp.records import ClusterDoc, ModelInfo, Taxonomy
-from warehouse.enrichment import embedding_sample, pending_pages, register_models, write_enrichments
+from warehouse.enrichment import (
+    PendingDoc,
+    embedding_sample,
+    pending_pages,
+    register_models,
+    write_enrichments,
+)
 from warehouse.grouping import (
     all_questions,
     known_clusters,
@@ -35,6 +43,9 @@ from warehouse.grouping import (
     write_question_groups,
 )
 from warehouse.target import Target
+
+if TYPE_CHECKING:
+    from .enrich_dask import DaskOptions
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +78,6 @@ def _log_progress(task: str, done: int) -> None:
 
 def _run_pass(
     db: Target,
-    models: ModelSet,
     infos: Sequence[ModelInfo],
     force: bool,
     page_size: int,
@@ -75,20 +85,37 @@ def _run_pass(
     progress: Progress,
     calibration: Any = None,
     embedding_version: str | None = None,
+    *,
+    models: ModelSet,
 ) -> Counter:
+    """One pass in this process: pending pages enriched and written one after the other."""
     counts: Counter = Counter()
     done = 0
     for page in pending_pages(db, infos, force, page_size, embedding_version):
-        by_tasks: dict[frozenset[str], list] = {}
-        for item in page:
-            by_tasks.setdefault(item.tasks, []).append(item.doc)
-        results = []
-        for tasks, docs in by_tasks.items():
-            results += enrich_documents(docs, models, models.spec.batch_size * 8, sorted(tasks), calibration)
-            counts.update({t: len(docs) for t in tasks})
-        write_enrichments(db, results, infos, {p.doc.doc_id: p.content_hash for p in page}, run_id)
+        counts += enrich_page(db, models, infos, page, run_id, calibration)
         done += len(page)
         progress("+".join(i.task for i in infos), done)
+    return counts
+
+
+def enrich_page(
+    db: Target,
+    models: ModelSet,
+    infos: Sequence[ModelInfo],
+    page: Sequence[PendingDoc],
+    run_id: str | None,
+    calibration: Any = None,
+) -> Counter:
+    """Enrich one page of pending documents (each for the tasks it lacks) and write the results in one transaction."""
+    counts: Counter = Counter()
+    by_tasks: dict[frozenset[str], list] = {}
+    for item in page:
+        by_tasks.setdefault(item.tasks, []).append(item.doc)
+    results = []
+    for tasks, docs in by_tasks.items():
+        results += enrich_documents(docs, models, models.spec.batch_size * 8, sorted(tasks), calibration)
+        counts.update({t: len(docs) for t in tasks})
+    write_enrichments(db, results, infos, {p.doc.doc_id: p.content_hash for p in page}, run_id)
     return counts
 
 
@@ -103,21 +130,27 @@ def run_enrichment(
     page_size: int = 1000,
     progress: Progress = _log_progress,
     emerging: ClusterParams = EMERGING_PARAMS,
+    dask: DaskOptions | None = None,
 ) -> EnrichSummary:
-    """Enrich what is pending for the current models (all with `force`), then regroup topics and questions."""
+    """Enrich what is pending for the current models (all with `force`), then regroup topics and questions.
+
+    With `dask`, the passes run as batches on a Dask cluster (flows/enrich_dask.py); the regrouping
+    (emerging topics, question groups) always runs here, on the stored embeddings.
+    """
     started = time.monotonic()
     models = load_models(spec, taxonomy, tuple(company_terms))
     first = [models.info(t) for t in FIRST_PASS]
     topics = models.info("topics")
     register_models(db, [*first, topics])
     summary = EnrichSummary(models={i.task: f"{i.name}@{i.version}" for i in [*first, topics]})
-    counts = _run_pass(db, models, first, force, page_size, run_id, progress)
-    embedding_version = models.info("embedding").version
-    if taxonomy.topics:
-        calibration = calibrate_topics(models, embedding_sample(db, embedding_version))
-        counts += _run_pass(
-            db, models, [topics], force, page_size, run_id, progress, calibration, embedding_version
-        )
+    with _passes(dask, models) as run_pass:
+        counts = run_pass(db, first, force, page_size, run_id, progress)
+        embedding_version = models.info("embedding").version
+        if taxonomy.topics:
+            calibration = calibrate_topics(models, embedding_sample(db, embedding_version))
+            counts += run_pass(
+                db, [topics], force, page_size, run_id, progress, calibration, embedding_version
+            )
     summary.enriched = {t: counts.get(t, 0) for t in (*FIRST_PASS, "topics")}
     _update_emerging(db, models, emerging_days, run_id, summary, emerging)
     _update_question_groups(db, models, summary)
@@ -130,6 +163,15 @@ def run_enrichment(
         summary.question_groups,
     )
     return summary
+
+
+def _passes(dask: DaskOptions | None, models: ModelSet) -> contextlib.AbstractContextManager:
+    """The pass function: in this process, or on a Dask cluster with the models loaded on every worker."""
+    if dask is None:
+        return contextlib.nullcontext(functools.partial(_run_pass, models=models))
+    from .enrich_dask import dask_passes
+
+    return dask_passes(dask, models.spec, models.taxonomy, models.rules.company_terms)
 
 
 def _update_emerging(
@@ -166,6 +208,15 @@ def _update_question_groups(db: Target, models: ModelSet, summary: EnrichSummary
     summary.questions = len(questions)
 
 
+def dask_options(config: Any) -> DaskOptions | None:
+    """`[scale] dask` of the config as DaskOptions; None (the in-process stage) when it is off."""
+    if not config.scale.dask:
+        return None
+    from .enrich_dask import DaskOptions
+
+    return DaskOptions.from_config(config.scale)
+
+
 def taxonomy_from_config(topics: Sequence[Any]) -> Taxonomy:
     """config.topics (pydantic Topic models or dicts) → Taxonomy."""
     return Taxonomy.from_dicts([t if isinstance(t, dict) else t.model_dump() for t in topics])
@@ -185,5 +236,6 @@ def enrich(
         run_id=run_id,
         emerging_days=config.models.emerging_days,
         emerging=emerging_params(config.models.emerging_min_posts, config.models.emerging_min_blogs),
+        dask=dask_options(config),
     )
     return summary.to_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from itertools import islice
@@ -10,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .models import ModelSet
-from .records import DocText, Enrichment
+from .models import ModelSet, ModelSpec, load_models
+from .records import DocText, Enrichment, Taxonomy
 from .sentiment import results as sentiment_results
 from .topics import PrototypeTopics, TopicCalibration
 
@@ -75,6 +76,31 @@ def enrich_documents(
         yield from _enrich_batch(batch, models, tasks, calibration)
         done += len(batch)
         log.debug("enriched %d documents", done)
+
+
+_SHARED: dict[tuple, ModelSet] = {}
+_SHARED_LOCK = threading.Lock()
+WARM_UP = DocText("warm-up", "Wie lange dauert die Umstellung? Thanks, this works well.", kind="comment")
+
+
+def shared_models(spec: ModelSpec, taxonomy: Taxonomy, company_terms: Sequence[str] = ()) -> ModelSet:
+    """This process's one ModelSet for these settings, loaded and warmed up on first use.
+
+    A Dask worker (or any long-lived process) enriching batch after batch calls this per batch: models,
+    topic prototypes and the precision setting are set up once per process, not per batch.
+    """
+    key = (repr(spec), taxonomy, tuple(company_terms))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = warm_up(load_models(spec, taxonomy, tuple(company_terms)))
+        return _SHARED[key]
+
+
+def warm_up(models: ModelSet) -> ModelSet:
+    """Load every model of the set now (they load lazily) with one forward pass of each task."""
+    tasks = [t for t in ALL_TASKS if t != "topics" or models.taxonomy.topics]
+    list(enrich_documents([WARM_UP], models, 1, tasks))
+    return models
 
 
 def calibrate_topics(models: ModelSet, sample: np.ndarray | None) -> TopicCalibration | None:

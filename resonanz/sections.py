@@ -352,6 +352,30 @@ class Scale(Section):
             raise ValueError("crawl_processes > 1 needs `redis_url` (the processes share its frontier)")
         return self
 
+    dask: bool = Field(
+        False,
+        description="Enrich pending documents in batches on a Dask cluster (a local one unless `dask_address`); off: in this process.",
+    )
+    dask_address: str = Field(
+        "",
+        description="`tcp://host:8786` of a running Dask scheduler whose workers have PREFECT_API_URL set; empty: a local cluster of `dask_workers` processes.",
+    )
+    dask_workers: int = Field(2, ge=1, le=256, description="Worker processes of the local Dask cluster.")
+    dask_torch_threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="Torch threads per Dask worker; 0: the cores ÷ `dask_workers` (local cluster), as started (`dask_address`).",
+    )
+    dask_batch: int = Field(250, ge=1, le=100_000, description="Documents per Dask task (one write each).")
+
+    @field_validator("dask_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value and "://" not in value:
+            raise ValueError(f"dask_address {value!r}: use 'tcp://host:8786'")
+        return value
+
 
 class Privacy(Section):
     """`[privacy]`: GDPR — keyed pseudonyms for comment authors, retention of raw text."""

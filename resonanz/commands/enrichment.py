@@ -45,7 +45,7 @@ def pending(db: Any, config: Config, force: bool) -> tuple[Counter, dict[str, st
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from flows.enrich import run_enrichment, taxonomy_from_config
+    from flows.enrich import dask_options, run_enrichment, taxonomy_from_config
     from nlp.grouping import emerging_params
     from nlp.models import ModelSpec
 
@@ -78,6 +78,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         force=args.force,
         emerging_days=config.models.emerging_days,
         emerging=emerging_params(config.models.emerging_min_posts, config.models.emerging_min_blogs),
+        dask=dask_options(config),
     )
     if args.json:
         print_json(summary.to_dict())
