@@ -4,7 +4,8 @@ Rendering a demo page costs the demo server milliseconds of CPU; at a few hundre
 that makes the server, not the crawler, the bottleneck. So the pages of `demo.generate.synthetic_blogs`
 are rendered once (every page reachable from each blog's home page, robots.txt and sitemap), kept under
 bench/out/web/, and served from memory by an asyncio server with one port per blog: precomputed
-headers, ETag / If-None-Match → 304, keep-alive, `GET /__stats__` for request counts.
+headers, ETag / If-None-Match → 304, keep-alive, `GET /__stats__` for request counts, `/__fetched__` for
+GETs per URL (`/__reset__` zeroes both), and optionally a fixed latency per answer.
 
     with serve_web(render_web(5000, seed=1)) as web:   # web.base_urls, web.stats()
         ...
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,12 +99,15 @@ def _render_site(site: Site) -> dict[str, tuple[str, str, bytes]]:
     return pages
 
 
-def render_web(n_pages: int, seed: int = 1, anchor: date = date(2026, 11, 20)) -> Path:
-    """Render (once; cached by size, seed and anchor) a synthetic web of `n_pages` article pages."""
-    path = out_dir("web") / f"web-{n_pages}-s{seed}-{anchor.isoformat()}.pkl"
+def render_web(
+    n_pages: int, seed: int = 1, anchor: date = date(2026, 11, 20), n_blogs: int | None = None
+) -> Path:
+    """Render (once; cached by size, seed, anchor and blogs) a synthetic web of `n_pages` article pages."""
+    blogs_part = f"-b{n_blogs}" if n_blogs else ""
+    path = out_dir("web") / f"web-{n_pages}{blogs_part}-s{seed}-{anchor.isoformat()}.pkl"
     if path.exists():
         return path
-    blogs = synthetic_blogs(n_pages, seed=seed, anchor=anchor)
+    blogs = synthetic_blogs(n_pages, seed=seed, anchor=anchor, n_blogs=n_blogs)
     web = Web([b.slug for b in blogs], [], [])
     for k, blog in enumerate(blogs):
         site = Site(blog, spec_for(blog.slug, k), f"http://{HOST}:{PLACEHOLDER + k}")
@@ -124,8 +129,18 @@ def load_web(path: Path) -> Web:
 class _Origin:
     """One blog's pages as ready-to-send responses."""
 
-    def __init__(self, pages: dict[str, tuple[str, str, bytes]], stats: dict[str, int]) -> None:
+    def __init__(
+        self,
+        pages: dict[str, tuple[str, str, bytes]],
+        stats: dict[str, int],
+        fetched: Counter | None = None,
+        latency_s: float = 0.0,
+        origin: str = "",
+    ) -> None:
         self.stats = stats
+        self.origin = origin  # host:port, the key prefix in `fetched`
+        self.fetched = fetched if fetched is not None else Counter()  # path → GETs, for "fetched twice"
+        self.latency_s = latency_s
         self.responses: dict[str, tuple[bytes, bytes, bytes]] = {}
         for path, (kind, modified, body) in pages.items():
             etag = '"' + hashlib.md5(body).hexdigest() + '"'
@@ -142,12 +157,17 @@ class _Origin:
         parts = lines[0].split(b" ")
         path = urlsplit(parts[1].decode("latin-1") if len(parts) > 1 else "/").path
         self.stats["requests"] += 1
-        if path == "/__stats__":
-            body = json.dumps(self.stats).encode()
+        if path in ("/__stats__", "/__fetched__", "/__reset__"):
+            if path == "/__reset__":
+                self.fetched.clear()
+                self.stats.update(dict.fromkeys(self.stats, 0))
+            data = dict(self.fetched) if path == "/__fetched__" else self.stats
+            body = json.dumps(data).encode()
             return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
                 len(body),
                 body,
             )
+        self.fetched[self.origin + path] += 1
         found = self.responses.get(path)
         if found is None:
             self.stats["not_found"] += 1
@@ -166,6 +186,8 @@ class _Origin:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
+                if self.latency_s and b" /__" not in head[:16]:  # like the internet: a round trip away
+                    await asyncio.sleep(self.latency_s)
                 writer.write(self.answer(head))
                 await writer.drain()
                 if b"connection: close" in head.lower():
@@ -176,7 +198,7 @@ class _Origin:
             writer.close()
 
 
-async def _serve(path: Path, max_seconds: float) -> None:
+async def _serve(path: Path, max_seconds: float, latency_s: float = 0.0) -> None:
     web = load_web(path)
     sockets = []
     for _ in web.slugs:  # bind first: the pages must name the real ports
@@ -187,10 +209,11 @@ async def _serve(path: Path, max_seconds: float) -> None:
     ports = [sock.getsockname()[1] for sock in sockets]
     web = web.with_ports(ports)
     stats = {"requests": 0, "ok": 0, "not_modified": 0, "not_found": 0}
-    servers = [
-        await asyncio.start_server(_Origin(pages, stats).handle, sock=sock)
-        for pages, sock in zip(web.pages, sockets, strict=True)
-    ]
+    fetched: Counter = Counter()
+    servers = []
+    for pages, sock in zip(web.pages, sockets, strict=True):
+        origin = _Origin(pages, stats, fetched, latency_s, f"{HOST}:{sock.getsockname()[1]}")
+        servers.append(await asyncio.start_server(origin.handle, sock=sock))
     print(json.dumps({"ports": ports}), flush=True)
     parent, deadline = os.getppid(), time.monotonic() + max_seconds
     while os.getppid() == parent and time.monotonic() < deadline:  # stop with the parent, or at the limit
@@ -213,13 +236,23 @@ class Served:
     def stats(self) -> dict[str, int]:
         return httpx.get(self.base_urls[0] + "/__stats__", timeout=10).json()
 
+    def fetched(self) -> dict[str, int]:
+        """GETs per `host:port/path` since the start or the last reset (the server's request log)."""
+        return httpx.get(self.base_urls[0] + "/__fetched__", timeout=30).json()
+
+    def reset(self) -> None:
+        httpx.get(self.base_urls[0] + "/__reset__", timeout=10)
+
 
 @contextmanager
-def serve_web(path: Path, max_seconds: float = 3600) -> Iterator[Served]:
-    """Start the static server in a child process (it stops with us, or after `max_seconds`)."""
+def serve_web(path: Path, max_seconds: float = 3600, latency_s: float = 0.0) -> Iterator[Served]:
+    """Start the static server in a child process (it stops with us, or after `max_seconds`).
+
+    `latency_s` delays every answer (not the /__stats__ ones) like a server across the internet.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.staticweb", "serve", str(path), str(max_seconds)],
+        [sys.executable, "-m", "bench.staticweb", "serve", str(path), str(max_seconds), str(latency_s)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -241,12 +274,19 @@ def serve_web(path: Path, max_seconds: float = 3600) -> Iterator[Served]:
 
 def main(argv: list[str]) -> int:
     if len(argv) >= 3 and argv[1] == "serve":
-        asyncio.run(_serve(Path(argv[2]), float(argv[3]) if len(argv) > 3 else 3600))
+        seconds, latency = (
+            (float(argv[3]) if len(argv) > 3 else 3600),
+            (float(argv[4]) if len(argv) > 4 else 0),
+        )
+        asyncio.run(_serve(Path(argv[2]), seconds, latency))
         return 0
     if len(argv) >= 3 and argv[1] == "render":
         print(render_web(int(argv[2])))
         return 0
-    print("usage: python -m bench.staticweb render N_PAGES | serve WEB.pkl [MAX_SECONDS]", file=sys.stderr)
+    print(
+        "usage: python -m bench.staticweb render N_PAGES | serve WEB.pkl [MAX_SECONDS [LATENCY_S]]",
+        file=sys.stderr,
+    )
     return 2
 
 

@@ -4,6 +4,7 @@
 the deployments with the Prefect server named by PREFECT_API_URL, the server's scheduler
 creates the runs, and this process executes them (visible in Prefect's UI). With a work pool
 (`resonanz serve --work-pool NAME`) they are only registered, and `prefect worker start` runs them.
+With `[scale] collect_shards` > 1 a `collect-shard` deployment is added, whose runs the pipeline starts.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def build_deployments(cfg: Config, db: str | Path) -> list[RunnerDeployment]:
     from prefect.types.entrypoint import EntrypointType
 
     one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
-    return [
+    deployments = [
         item.flow.to_deployment(
             name=item.deployment,
             schedules=[Cron(item.cron, timezone=cfg.resonanz.timezone)],
@@ -100,6 +101,19 @@ def build_deployments(cfg: Config, db: str | Path) -> list[RunnerDeployment]:
         )
         for item in scheduled_flows(cfg, db)
     ]
+    if cfg.scale.collect_shards > 1:  # the pipeline starts these (flows/shard.py); no schedule of their own
+        from .shard import SHARD_DEPLOYMENT, collect_shard
+
+        deployments.append(
+            collect_shard.to_deployment(
+                name=SHARD_DEPLOYMENT,
+                parameters={"config_path": cfg.path, "db": str(db)},
+                description=f"One of {cfg.scale.collect_shards} collection shards (started by the pipeline)",
+                tags=TAGS,
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
+    return deployments
 
 
 def serve_deployments(deployments: list[RunnerDeployment], limit: int | None = None) -> None:

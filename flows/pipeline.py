@@ -77,7 +77,7 @@ def run_pipeline(
     """Run the whole pipeline once (plain function; the Prefect flow below wraps it)."""
     cfg = load_config(config_path)
     db_path = as_warehouse(db) if db else cfg.db
-    with run_lock(db_path):
+    with run_lock(db_path, redis_url=cfg.scale.redis_url or None):
         close_abandoned_runs(db_path)
         run_id = start_run(db_path, "pipeline")
         summary = RunSummary(run_id=run_id, status="running", db=str(db_path))
@@ -103,11 +103,20 @@ def run_pipeline(
 
 def _stages(summary: RunSummary, cfg: Config, db_path: Warehouse, enrich: bool, force_enrich: bool) -> None:
     run_id = summary.run_id
-    summary.collect = _timed(summary, "collect", lambda: collect(collect_plan(cfg, db_path), run_id))
+    summary.collect = _timed(summary, "collect", lambda: _collect(cfg, db_path, run_id))
     if enrich:
         summary.enrich = _timed(summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id))
     summary.aggregates = _timed(summary, "aggregates", lambda: _refresh(cfg, db_path))
     summary.operations = _timed(summary, "maintenance", lambda: after_run(cfg, db_path))
+
+
+def _collect(cfg: Config, db_path: Warehouse, run_id: str) -> CollectSummary:
+    """All sources in this run, or split over `[scale] collect_shards` flow runs of the work pool's workers."""
+    from .shard import collect_sharded, sharding
+
+    if sharding(cfg):
+        return collect_sharded(cfg, db_path, run_id)
+    return collect(collect_plan(cfg, db_path), run_id)
 
 
 def _enrich(cfg: Config, db_path: Warehouse, force: bool, run_id: str) -> dict[str, Any]:

@@ -5,7 +5,8 @@ adds what it lacks for Resonanz, under the same key prefix (one per crawl, share
 
 - `claim_page`: a page URL is requested by one process only and counts once against its site's budget;
 - `SharedPolitenessMiddleware`: request starts to one host are spaced by the download delay (or the
-  host's robots.txt Crawl-delay, learnt by any process) across every process, with Redis's clock;
+  host's robots.txt Crawl-delay, learnt by any process) across every process of every crawl on the
+  Redis (keys under `resonanz:hosts`), with Redis's clock;
 - `SharedFrontierExtension`: a process whose queue runs dry waits while another still crawls (its
   responses may bring new links) and closes once all are idle; a killed process stops counting after
   `BUSY_TTL_S`.
@@ -38,7 +39,8 @@ KEY_TTL_S = 86_400  # a crawl's keys live one day after its last activity
 BUSY_TTL_S = 10.0  # a process that stops beating (killed) no longer keeps the others waiting after this
 QUIET_S = 1.0  # all processes idle this long with an empty queue: the crawl is over
 BEAT_S = 0.2
-SUFFIXES = ("requests", "dupefilter", "pages", "budget", "next", "delay", "busy")
+SUFFIXES = ("requests", "dupefilter", "pages", "budget", "busy")
+HOSTS = "resonanz:hosts"  # per-host politeness is shared by every crawl on the Redis, not only this one
 
 _CLAIM = """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
@@ -95,11 +97,12 @@ class Frontier:
         return bool(self.server.sadd(self.key("pages"), f"{site} {normalize_url(url)}"))
 
     def set_crawl_delay(self, netloc: str, delay: float) -> None:
-        self.server.hset(self.key("delay"), netloc, delay)
+        self.server.hset(f"{HOSTS}:delay", netloc, delay)
 
     def reserve(self, netloc: str, gap: float) -> float:
         """Seconds to wait before this process may start a request to `netloc` (the slot is then taken)."""
-        return max(0.0, float(self._reserve(keys=[self.key("next"), self.key("delay")], args=[netloc, gap])))
+        keys = [f"{HOSTS}:next", f"{HOSTS}:delay"]
+        return max(0.0, float(self._reserve(keys=keys, args=[netloc, gap])))
 
     def beat(self, busy: bool) -> None:
         """Say whether this process is crawling (busy entries expire: a killed process stops counting)."""
@@ -108,8 +111,8 @@ class Frontier:
             pipe.zadd(self.key("busy"), {self.me: time.time() + BUSY_TTL_S})
         else:
             pipe.zrem(self.key("busy"), self.me)
-        for suffix in SUFFIXES:
-            pipe.expire(self.key(suffix), KEY_TTL_S)
+        for key in [*(self.key(s) for s in SUFFIXES), f"{HOSTS}:next", f"{HOSTS}:delay"]:
+            pipe.expire(key, KEY_TTL_S)
         pipe.execute()
 
     def others_busy(self) -> bool:

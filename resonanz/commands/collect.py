@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ):
         return declined(args)
     show_progress(args.quiet or args.json, getattr(args, "debug", False))
-    check_run_lock(db)  # fail fast, before starting Prefect; the flow itself takes the lock
+    check_run_lock(db, cfg.scale.redis_url or None)  # fail fast, before Prefect; the flow takes the lock
     summary = run_pipeline_command(
         args, cfg.path, db, enrich=not args.no_enrich, force_enrich=args.force_enrich
     )
