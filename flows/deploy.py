@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from resonanz.config import Config
+from warehouse.target import as_warehouse
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 COLLECT_DEPLOYMENT = "resonanz-collect"
 DIGEST_DEPLOYMENT = "resonanz-digest"
+COMPACT_DEPLOYMENT = "resonanz-compact"
 TAGS = ["resonanz"]
 
 
@@ -71,6 +73,10 @@ def scheduled_flows(cfg: Config, db: str | Path) -> list[ScheduledFlow]:
         log.info("no digest flow (flows.digest.digest_flow) yet: only the pipeline is scheduled")
     else:
         wanted.append((DIGEST_DEPLOYMENT, digest, cfg.schedule.digest, "Weekly digest for stakeholders"))
+    if as_warehouse(db).is_lake:
+        from .maintenance import compact_flow
+
+        wanted.append((COMPACT_DEPLOYMENT, compact_flow, cfg.warehouse.compact, "DuckLake compaction"))
     return [
         ScheduledFlow(name, flow, cron, _accepted(flow, candidates), text)
         for name, flow, cron, text in wanted

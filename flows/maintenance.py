@@ -1,14 +1,19 @@
-"""Upkeep at the end of each pipeline run: retention purge and flagging sources that keep failing."""
+"""Upkeep: after each pipeline run (retention purge, flagging sources that keep failing) and the
+scheduled DuckLake compaction (`[warehouse] compact`, deployed by `resonanz serve`)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
-from resonanz.config import Config
+from prefect import flow
+
+from resonanz.config import Config, load_config
+from warehouse.admin import compact
 from warehouse.health import failing_sources
 from warehouse.privacy import purge_expired
-from warehouse.target import Target
+from warehouse.target import Target, as_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +46,22 @@ def after_run(cfg: Config, db: Target) -> dict[str, Any]:
             row.last_error,
         )
     return result
+
+
+@flow(name="compact-warehouse", validate_parameters=False)
+def compact_flow(config_path: str | None = None, db: str | None = None) -> dict[str, Any]:
+    """Compact the DuckLake (merge small files, expire snapshots past `keep_snapshots_days`); a file: nothing."""
+    cfg = load_config(config_path)
+    target = as_warehouse(db) if db else cfg.db
+    if not target.is_lake:
+        log.info("%s is a DuckDB file: nothing to compact", target.name)
+        return {}
+    result = compact(target, cfg.warehouse.keep_snapshots_days)
+    log.info(
+        "compacted %s: %d snapshots expired, %d files deleted, %d data files",
+        target.name,
+        len(result.expired_snapshots),
+        len(result.deleted_files),
+        result.data_files,
+    )
+    return asdict(result)

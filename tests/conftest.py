@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -183,3 +184,23 @@ def redis_url() -> Iterator[str]:
         service_missing(str(exc))
     with server:
         yield server.url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A DuckLake catalog never initialised (`ducklake:sqlite:…`, then `ducklake:postgres:…`), a data folder."""
+    if request.param == "sqlite":
+        yield f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}", tmp_path / "files"
+    else:
+        pg = request.getfixturevalue("postgres")
+        name = f"init_{uuid.uuid4().hex[:10]}"
+        yield "ducklake:" + pg.create_database(name), tmp_path / "files"
+        _forget_lakes()
+        pg.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _forget_lakes()
+
+
+def _forget_lakes() -> None:
+    from warehouse.db import forget_lakes
+
+    forget_lakes()

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,20 +17,6 @@ from warehouse.db import forget_lakes, migrations, query
 from warehouse.target import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A DuckLake catalog that was never initialised (`ducklake:…`) and a folder for its data files."""
-    if request.param == "sqlite":
-        yield f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}", tmp_path / "files"
-    else:
-        pg = request.getfixturevalue("postgres")
-        name = f"init_{uuid.uuid4().hex[:10]}"
-        yield "ducklake:" + pg.create_database(name), tmp_path / "files"
-        forget_lakes()
-        pg.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    forget_lakes()
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -191,3 +176,23 @@ def test_init_uses_the_config_warehouse_section(tmp_path: Path, capsys: pytest.C
     code, out, _ = _cli(capsys, "warehouse", "init", "--config", str(config))
     assert code == 0 and f"data files under {tmp_path / 'lake-files'}" in out
     assert Warehouse.lake(f"sqlite:{tmp_path / 'lake.sqlite'}").exists()
+
+
+def test_serve_schedules_compaction_only_for_a_ducklake(tmp_path: Path):
+    from flows import deploy
+    from flows.maintenance import compact_flow
+    from resonanz.config import load_config
+
+    config = tmp_path / "resonanz.toml"
+    config.write_text('[warehouse]\ncompact = "15 4 * * *"\nkeep_snapshots_days = 0\n', encoding="utf-8")
+    cfg = load_config(config)
+    lake = f"ducklake:sqlite:{tmp_path / 'c.sqlite'}"
+    names = {s.deployment: s for s in deploy.scheduled_flows(cfg, lake)}
+    assert names[deploy.COMPACT_DEPLOYMENT].cron == "15 4 * * *"
+    assert names[deploy.COMPACT_DEPLOYMENT].parameters == {"config_path": str(config), "db": lake}
+    assert deploy.COMPACT_DEPLOYMENT not in {s.deployment for s in deploy.scheduled_flows(cfg, "r.duckdb")}
+
+    _write_batches(lake, 2)  # a one-host SQLite catalog initialises itself on first write
+    result = compact_flow.fn(str(config), lake)
+    assert result["keep_days"] == 0 and result["expired_snapshots"] and result["data_files"] >= 1
+    assert compact_flow.fn(str(config), str(tmp_path / "f.duckdb")) == {}

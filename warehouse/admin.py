@@ -141,6 +141,8 @@ def init_warehouse(target: Target) -> InitResult:
         if claimed:
             _release_catalog(wh)
         raise
+    if not applied:  # a SQLite catalog another `init` created while this one waited for the lock
+        raise AlreadyInitialised(f"{wh.name} is already initialised (by another process, just now)")
     data_path = _lake_option(wh, "data_path")
     log.info("initialised %s (data files under %s)", wh.name, data_path)
     return InitResult(str(wh), data_path, applied)

@@ -161,8 +161,10 @@ def load_extensions(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> N
         con.execute(f"LOAD {name}")
 
 
-def attach(con: duckdb.DuckDBPyConnection, wh: Warehouse, read_only: bool, create: bool = False) -> None:
-    """ATTACH the DuckLake `wh` as `lake` and make it the default catalog.
+def attach(
+    con: duckdb.DuckDBPyConnection, wh: Warehouse, read_only: bool, create: bool = False, alias: str = ALIAS
+) -> None:
+    """ATTACH the DuckLake `wh` as `alias` (`lake`) and make it the default catalog.
 
     Only `create=True` (resonanz warehouse init) may create the catalog: two processes attaching
     an empty catalog for the first time race, so workers never do.
@@ -175,8 +177,8 @@ def attach(con: duckdb.DuckDBPyConnection, wh: Warehouse, read_only: bool, creat
             options.append(f"DATA_PATH '{_quote(wh.data_path)}'")
     else:
         options.append("CREATE_IF_NOT_EXISTS false")
-    con.execute(f"ATTACH '{_quote(DUCKLAKE_PREFIX + wh.location)}' AS {ALIAS} ({', '.join(options)})")
-    con.execute(f"USE {ALIAS}")
+    con.execute(f"ATTACH '{_quote(DUCKLAKE_PREFIX + wh.location)}' AS {alias} ({', '.join(options)})")
+    con.execute(f"USE {alias}")
 
 
 def _quote(text: str) -> str:

@@ -1,8 +1,9 @@
-"""Sub-command: warehouse — init (a DuckLake catalog, once), migrate, compact."""
+"""Sub-command: warehouse — init (a DuckLake catalog, once), migrate, compact, copy (file → DuckLake)."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 from ..cli import UserError
 from ..console import plural
@@ -41,6 +42,21 @@ def _args(p: argparse.ArgumentParser) -> None:
     add_safety_args(compact, "the snapshots and files that would be removed")
     compact.add_argument("--json", action="store_true", help="print the result as JSON")
     compact.set_defaults(handler=cmd_compact)
+
+    copy = actions.add_parser(
+        "copy",
+        help="copy the warehouse (e.g. the DuckDB file) into another one (a DuckLake), verified table by table",
+        description="copy the warehouse (e.g. the DuckDB file) into another one (a DuckLake); "
+        "row counts and a content hash of every table are verified",
+    )
+    copy.add_argument("--to", required=True, metavar="TARGET", help="`ducklake:CATALOG` (or a DuckDB file)")
+    _data_path_arg(copy, "a target not initialised yet")
+    copy.add_argument(
+        "--force", action="store_true", help="replace the rows of a target that is not empty (asks first)"
+    )
+    add_safety_args(copy, "what would be copied")
+    copy.add_argument("--json", action="store_true", help="print the result as JSON")
+    copy.set_defaults(handler=cmd_copy)
 
 
 def _data_path_arg(p: argparse.ArgumentParser, which: str = "a new DuckLake") -> None:
@@ -111,15 +127,15 @@ def cmd_compact(args: argparse.Namespace) -> int:
     text = (
         f"{db.name}: would expire {plural(len(preview.expired_snapshots), 'snapshot')} older than "
         f"{plural(keep, 'day')} and delete {plural(len(preview.deleted_files), 'unreferenced file')}; "
-        f"small files of {plural(preview.data_files, 'data file')} would be merged where adjacent"
+        f"then merge adjacent small files ({plural(preview.data_files, 'data file')} now)"
     )
     if not confirm(args, text, "Compact now?"):
         if args.json and args.dry_run:
-            print_json(_as_dict(preview))
+            print_json(asdict(preview))
         return declined(args) if not args.json else 0
     result = compact(db, keep)
     if args.json:
-        print_json(_as_dict(result))
+        print_json(asdict(result))
         return 0
     merged_in = sum(n for n, _ in result.merged.values()) + sum(n for n, _ in result.rewritten.values())
     merged_out = sum(n for _, n in result.merged.values()) + sum(n for _, n in result.rewritten.values())
@@ -133,15 +149,53 @@ def cmd_compact(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_dict(result) -> dict:
-    from dataclasses import asdict
+def cmd_copy(args: argparse.Namespace) -> int:
+    from warehouse.target import Warehouse, as_warehouse
+    from warehouse.transfer import CopyError, copy_warehouse, plan_copy
 
-    return asdict(result)
+    _, source = _warehouse(args)
+    target = as_warehouse(args.to)
+    if args.data_path and target.is_lake:
+        target = Warehouse.lake(target.location, args.data_path)
+    try:
+        plan = plan_copy(source, target)
+    except CopyError as exc:
+        raise UserError(str(exc)) from None
+    rows = sum(plan.source_rows.values())
+    what = f"{plural(rows, 'row')} in {plural(len(plan.source_rows), 'table')} from {source.name} to {target.name}"
+    if plan.target_total and not args.force:
+        raise UserError(
+            f"{target.name} is not empty ({plural(plan.target_total, 'row')}): "
+            "copy into an empty warehouse, or pass --force to replace its rows"
+        )
+    if plan.target_total:
+        preview = f"would delete {plural(plan.target_total, 'row')} in {target.name} and copy {what}"
+    else:
+        preview = f"would copy {what}" + ("" if plan.target_exists else f" (initialising {target.name})")
+    if args.dry_run and args.json:
+        print_json(asdict(plan))
+        return 0
+    asks = args.dry_run or plan.target_total  # only replacing rows asks first
+    if asks and not confirm(args, preview, f"Replace the rows of {target.name}?"):
+        return declined(args)
+    try:
+        result = copy_warehouse(source, target, replace=args.force)
+    except CopyError as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        print_json({**asdict(result), "rows": result.rows})
+        return 0
+    print(
+        f"copied {plural(result.rows, 'row')} in {plural(len(result.tables), 'table')} from {source.name} "
+        f"to {target.name}; row counts and content hashes verified"
+        + (f" ({plural(result.replaced_rows, 'row')} replaced)" if result.replaced_rows else "")
+    )
+    return 0
 
 
 COMMANDS = {
     "warehouse": (
-        "warehouse administration: init (a DuckLake catalog, once), migrate, compact",
+        "warehouse administration: init (a DuckLake catalog, once), migrate, compact, copy",
         _args,
         None,
         True,
