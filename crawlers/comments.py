@@ -1,12 +1,19 @@
 """Comments on a blog page, found with generic rules (no per-site code).
 
-A comment node is a block element that is a schema.org `Comment` (microdata), has the class
-token `comment`, `response` or `kommentar`, or has an id like `comment-12`. Within it (ignoring
-nested replies) the author, date and text are taken from microdata, from class names that say so
-(`fn`, `*author*`, `*-content`, `*-body`, `*-text`, `time[datetime]`, `data-ts`), and else from
-the layout: the first `<strong>` of a header line that carries a written date
-("am 12.10.2026 um 14:03 Uhr"), with the other paragraphs as text. Replies are comment nodes nested
-in another one or carrying `data-parent`.
+A comment node is a block element that is a schema.org `Comment` (microdata), has the class token
+`comment`, `response` or `kommentar`, has an id like `comment-12` / `li-comment-12` / `dsq-comment-12`,
+is an item of a comment list (`ol.commentlist > li`, `ul#dsq-comments > li`), or — outside any other
+comment node — carries a comment part class (`comment-body`, `commentbody`, `comment-text`: Blogger's
+`dl#comments-block`, MovableType and TypePad templates, where the header sits in the sibling `dt` or
+a footer line). A node nested in another with the same comment number is the same comment (WordPress'
+`li#li-comment-7 > div#comment-7`) and is read as one.
+
+Within a node (ignoring nested replies) the author, date and text are taken from microdata, from class
+names that say so (`fn`, `*author*`, `*-content`, `*-body`, `*-text`, `time[datetime]`, `data-ts`), and
+else from the header and footer lines (`comment_lines`: "Borchert sagt:", "am 18. Oktober 2019 um 15:05
+Uhr", "Posted by: X at October 11, 2012 7:45 AM", "3 days ago"), which are dropped from the text with
+reply/permalink chrome ("Antworten", "Reply", "#"). Replies are comment nodes nested in another one or
+carrying `data-parent`; their parent goes into `reply_to`, never into the text.
 
 Text policy: a comment's text is its *visible* text. `<script>`, `<style>` and other invisible
 elements are dropped with their content, attributes (`onerror=…`) never become text, and markup a
@@ -23,41 +30,59 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 
-from .dates import parse_any, parse_text_date
+from .comment_lines import clean_author, split_header
+from .dates import find_text_date, parse_any
 from .text import clean_whitespace, element_text
 from .urls import comment_id_from, fallback_comment_id
 
 COMMENT_CLASSES = frozenset({"comment", "response", "kommentar"})
 _SECTION_RE = re.compile(
     r"^(?:comments?|responses?|kommentare?|discussion|diskussion|commentlist)"
-    r"(?:[-_](?:area|list|section|wrap|wrapper|container|block|thread|box))?$",
+    r"(?:[-_]?(?:area|list|section|wrap|wrapper|container|block|thread|box))?$",
     re.IGNORECASE,
 )
+# a list whose items are comments: ol.commentlist, ul.comment-list, ol#comments_list, ul#dsq-comments
+_LIST_RE = re.compile(r"^(?:[a-z]{1,5}[-_])?(?:comments?|kommentare?)(?:[-_]?list)?$", re.IGNORECASE)
+# a comment's own part, a node only outside any other node: Blogger dd.comment-body, MT div.commentbody
+_PART_RE = re.compile(r"^(?:comment|kommentar)[-_]?(?:body|text|entry|post|content)$", re.IGNORECASE)
 BLOCK_TAGS = frozenset({"li", "article", "div", "section", "aside", "blockquote", "dd", "p"})
-_ID_RE = re.compile(r"^(?:comment|response|kommentar)[-_]?\d+$", re.IGNORECASE)
-_BODY_SUFFIXES = ("content", "text", "body", "message", "inhalt")
+_ID_RE = re.compile(
+    r"^(?:[a-z]{1,5}[-_])?(?:comment|response|kommentar)(?:[-_]?(?:item|entry|post))?[-_]?(\d+)$",
+    re.IGNORECASE,
+)
+_BODY_SUFFIXES = ("content", "text", "body", "message", "inhalt", "entry")
 _LOWER = "translate(@{0}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 _CANDIDATES = lxml.etree.XPath(
     "//*[@itemtype or @class or @id][contains({t}, 'comment') or contains({c}, 'comment') "
-    "or contains({c}, 'response') or contains({c}, 'kommentar') or starts-with({i}, 'comment') "
-    "or starts-with({i}, 'response') or starts-with({i}, 'kommentar')]".format(
-        t=_LOWER.format("itemtype"), c=_LOWER.format("class"), i=_LOWER.format("id")
+    "or contains({c}, 'response') or contains({c}, 'kommentar') or contains({i}, 'comment') "
+    "or starts-with({i}, 'response') or starts-with({i}, 'kommentar')]"
+    " | //ol[{lists}]/li | //ul[{lists}]/li".format(
+        t=_LOWER.format("itemtype"),
+        c=_LOWER.format("class"),
+        i=_LOWER.format("id"),
+        lists="contains({c}, 'comment') or contains({i}, 'comment') or contains({c}, 'kommentar')".format(
+            c=_LOWER.format("class"), i=_LOWER.format("id")
+        ),
     )
 )
 _PARENT_ATTRS = ("data-parent", "data-parent-id", "data-reply-to", "data-in-reply-to", "data-replyto")
 _DATE_ATTRS = ("data-ts", "data-timestamp", "data-time", "data-date", "data-published", "data-created")
-_SAYS = re.compile(r"\s*(?:says|sagt|schreibt|wrote|schrieb|meint)?\s*:?\s*$", re.IGNORECASE)
+_SKIP_WORDS = ("reply", "meta", "avatar", "vote", "rating", "action", "tools", "share", "permalink")
+_DATE_TAGS = frozenset({"header", "span", "small", "a", "time", "p", "div", "footer"})
+_DATE_HOLDERS = ("datetime", "content", *_DATE_ATTRS)
+_CONTEXT_CHARS = 200  # a sibling header/footer line of a part node is short
 
 
 @dataclass(frozen=True, slots=True)
 class Comment:
-    """One comment as found on a page."""
+    """One comment as found on a page; `date_text` is the date as the page wrote it (if written)."""
 
     id: str
     text: str
     author: str | None = None
     published: datetime | None = None
     reply_to: str | None = None
+    date_text: str | None = None
 
 
 def _tokens(element: lxml.html.HtmlElement) -> list[str]:
@@ -72,12 +97,72 @@ def _is_comment_node(element: lxml.html.HtmlElement) -> bool:
     return bool(COMMENT_CLASSES.intersection(_tokens(element))) or bool(_ID_RE.match(element.get("id") or ""))
 
 
+def _is_list_item(element: lxml.html.HtmlElement) -> bool:
+    parent = element.getparent()
+    if element.tag != "li" or parent is None or parent.tag not in ("ol", "ul"):
+        return False
+    return any(_LIST_RE.match(t) for t in [parent.get("id") or "", *_tokens(parent)])
+
+
+def _is_part(element: lxml.html.HtmlElement) -> bool:
+    return element.tag in BLOCK_TAGS and any(_PART_RE.match(t) for t in _tokens(element))
+
+
+def _number(element: lxml.html.HtmlElement) -> str | None:
+    match = _ID_RE.match(element.get("id") or "")
+    return match[1] if match else None
+
+
+def find_comment_nodes(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """All comment nodes of a page in document order (XPath preselects, Python confirms)."""
+    chosen: list[lxml.html.HtmlElement] = []
+    chosen_set: set[lxml.html.HtmlElement] = set()
+    for element in _CANDIDATES(tree):  # document order
+        strong = _is_comment_node(element) or _is_list_item(element)
+        if not strong and not _is_part(element):
+            continue
+        ancestors = [a for a in element.iterancestors() if a in chosen_set]
+        if not strong and ancestors:
+            continue  # a part inside a comment is that comment's body
+        if ancestors and _number(element) and _number(element) == _number(ancestors[0]):
+            continue  # li#li-comment-7 > div#comment-7: one comment
+        if ancestors and not element_text(ancestors[0], frozenset({element})).strip():
+            # an empty wrapper (li.commentlist-item > div.comment) is the same comment
+            chosen.remove(ancestors[0])
+            chosen_set.discard(ancestors[0])
+        chosen.append(element)
+        chosen_set.add(element)
+    return chosen or _definition_list_comments(tree)
+
+
+def _in_section(element: lxml.html.HtmlElement) -> bool:
+    for ancestor in [element, *element.iterancestors()][:4]:
+        if any(_SECTION_RE.match(t) for t in [ancestor.get("id") or "", *_tokens(ancestor)]):
+            return True
+    return False
+
+
+def _definition_list_comments(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """No marked comments, but a definition list in the comment section: each `dd` after a `dt` is one."""
+    for dl in tree.iter("dl"):
+        if _in_section(dl):
+            found = [
+                dd
+                for dd in dl.iterchildren("dd")
+                if dd.getprevious() is not None and dd.getprevious().tag == "dt"
+            ]
+            if found:
+                return found
+    return []
+
+
 class _Node:
     """A comment node and helpers to look only at its own descendants (not nested replies)."""
 
     def __init__(self, element: lxml.html.HtmlElement, nodes: set[lxml.html.HtmlElement]) -> None:
         self.element = element
         self.nodes = nodes
+        self._elements: list[lxml.html.HtmlElement] | None = None
 
     def owner(self, el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         while el is not None:
@@ -86,40 +171,53 @@ class _Node:
             el = el.getparent()
         return None
 
-    def own(self, xpath: str) -> list[lxml.html.HtmlElement]:
-        return [el for el in self.element.xpath(xpath) if self.owner(el) is self.element]
+    @property
+    def elements(self) -> list[lxml.html.HtmlElement]:
+        """The node's descendants in document order, nested comment nodes (and what they hold) left out."""
+        if self._elements is None:
+            found: list[lxml.html.HtmlElement] = []
+            stack = [c for c in reversed(self.element) if isinstance(c.tag, str)]
+            while stack:
+                el = stack.pop()
+                if el in self.nodes:
+                    continue
+                found.append(el)
+                stack.extend(c for c in reversed(el) if isinstance(c.tag, str))
+            self._elements = found
+        return self._elements
+
+    def own(self, test) -> list[lxml.html.HtmlElement]:
+        return [el for el in self.elements if test(el)]
 
     def own_classed(self, test) -> list[lxml.html.HtmlElement]:
-        return [
-            el for el in self.own(".//*[@class]") if el is not self.element and any(map(test, _tokens(el)))
-        ]
+        return [el for el in self.elements if any(map(test, _tokens(el)))]
+
+
+def _is_author_token(token: str) -> bool:
+    named = token in ("fn", "name", "username", "nickname") or token.endswith(("-name", "_name"))
+    return named or (
+        ("author" in token or "autor" in token or "commenter" in token)
+        and not any(w in token for w in ("avatar", "url", "link", "bio", "image", "photo", "bypost"))
+    )
 
 
 def _author(node: _Node) -> tuple[str | None, lxml.html.HtmlElement | None]:
-    candidates = node.own('.//*[@itemprop="author"]')
+    candidates = node.own(lambda el: el.get("itemprop") == "author")
     candidates = [(c.xpath('.//*[@itemprop="name"]') or [c])[0] for c in candidates]
     candidates += node.own_classed(lambda t: t == "fn")
-    candidates += node.own_classed(
-        lambda t: (
-            ("author" in t or "autor" in t)
-            and not any(w in t for w in ("avatar", "url", "link", "bio", "image", "photo"))
-        )
-    )
-    candidates += node.own(".//cite")
+    candidates += node.own_classed(_is_author_token)
+    candidates += node.own(lambda el: el.tag == "cite")
     for element in candidates:
-        name = _SAYS.sub("", element_text(element).replace("\n", " ")).strip()
-        if name:
-            return name[:200], element
+        name = clean_author(element_text(element).replace("\n", " "))
+        if name and len(name.split()) <= 8:
+            return name, element
     return None, None
 
 
 def _attribute_date(node: _Node) -> datetime | None:
     for element in [
         node.element,
-        *node.own(
-            ".//*[@datetime or @content or @data-ts or @data-timestamp "
-            "or @data-time or @data-date or @data-published or @data-created]"
-        ),
+        *node.own(lambda el: any(a in el.attrib for a in _DATE_HOLDERS)),
     ]:
         prop = (element.get("itemprop") or "").lower()
         values = [element.get("datetime")] + [element.get(a) for a in _DATE_ATTRS]
@@ -133,47 +231,64 @@ def _attribute_date(node: _Node) -> datetime | None:
 
 
 def _text_date(
-    node: _Node, skip: lxml.html.HtmlElement | None
-) -> tuple[datetime | None, lxml.html.HtmlElement | None]:
-    """A date written in a short header line (not inside the body element)."""
-    for element in node.own(".//p | .//header | .//div | .//span | .//footer | .//small"):
+    node: _Node, skip: lxml.html.HtmlElement | None, now: datetime | None
+) -> tuple[datetime | None, str | None]:
+    """A date written in a short element of the node (not inside the body element)."""
+    for element in node.own(lambda el: el.tag in _DATE_TAGS):
         if skip is not None and (element is skip or skip in element.iterancestors()):
             continue
+        if len(element.text_content()) > 2 * _CONTEXT_CHARS or not any(
+            c.isdigit() for c in element.text_content()
+        ):
+            continue  # cheap test first: long or digit-free elements hold no header date
         text = element_text(element)
-        if 0 < len(text) <= 200:
-            parsed = parse_text_date(text)
-            if parsed:
-                return parsed, element
+        if 0 < len(text) <= _CONTEXT_CHARS:
+            found = find_text_date(text, now)
+            if found:
+                return found.value, text[found.start : found.end]
     return None, None
 
 
-def _body(node: _Node) -> lxml.html.HtmlElement | None:
-    found = node.own('.//*[@itemprop="text" or @itemprop="commentText" or @itemprop="articleBody"]')
+def _body(node: _Node, author_el: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement | None:
+    found = node.own(lambda el: el.get("itemprop") in ("text", "commentText", "articleBody"))
     if found:
         return found[0]
     for suffix in _BODY_SUFFIXES:
-        found = node.own_classed(lambda t, s=suffix: t.endswith(s) and "meta" not in t)
-        if found:
-            return found[0]
+        for element in node.own_classed(lambda t, s=suffix: t.endswith(s) and "meta" not in t):
+            # a "body" holding the author too is the whole comment (WordPress' div.comment-body)
+            if author_el is None or (element is not author_el and element not in author_el.iterancestors()):
+                return element
     return None
 
 
-def _fallback_text(node: _Node, exclude: list[lxml.html.HtmlElement]) -> str:
-    """The node's own paragraphs except header, meta, reply links and nested replies."""
+def _node_text(node: _Node, body: lxml.html.HtmlElement | None) -> list[str]:
+    """The lines of the body element, or of the node without nested replies, meta, reply and avatar parts."""
+    if body is not None:
+        return element_text(body).splitlines()
     skip = {node_el for node_el in node.nodes if node_el is not node.element}
-    for element in node.own(".//*[@class] | .//footer | .//form | .//nav"):
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in ("footer", "form", "nav") or any(
-            "reply" in t or "meta" in t or "avatar" in t for t in _tokens(element)
-        ):
+    for element in node.elements:
+        skipped = element.tag in ("form", "nav") or any(
+            any(w in t for w in _SKIP_WORDS) for t in _tokens(element)
+        )
+        if skipped and element is not node.element:
             skip.add(element)
-    for element in exclude:
-        block = element
-        while block is not None and block is not node.element and block.tag not in ("p", "header", "div"):
-            block = block.getparent()
-        skip.add(block if block is not None and block is not node.element else element)
-    return element_text(node.element, frozenset(skip))
+    return element_text(node.element, frozenset(skip)).splitlines()
+
+
+def _context(element: lxml.html.HtmlElement, nodes: set[lxml.html.HtmlElement]) -> list[str]:
+    """Header and footer lines beside a part node: Blogger's `dt` author line and `dd.comment-footer`."""
+    if not (_is_part(element) or element.tag == "dd") or _is_comment_node(element):
+        return []
+    lines: list[str] = []
+    before = next(element.itersiblings(preceding=True), None)
+    after = next(element.itersiblings(), None)
+    for sibling, banned in ((before, "dd"), (after, "dt")):
+        if sibling is None or sibling in nodes or sibling.tag == banned or _is_part(sibling):
+            continue
+        text = element_text(sibling)
+        if text and len(text) <= _CONTEXT_CHARS:
+            lines += text.splitlines()
+    return lines
 
 
 def _reply_to(node: _Node, ids: dict[lxml.html.HtmlElement, str]) -> str | None:
@@ -185,48 +300,53 @@ def _reply_to(node: _Node, ids: dict[lxml.html.HtmlElement, str]) -> str | None:
     return ids.get(parent) if parent is not None else None
 
 
-def find_comment_nodes(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """All comment nodes of a page in document order (XPath preselects, Python confirms)."""
-    return [el for el in _CANDIDATES(tree) if _is_comment_node(el)]
-
-
 def _own_id(element: lxml.html.HtmlElement) -> str | None:
     for attr in ("id", "data-id", "data-comment-id"):
         found = comment_id_from(element.get(attr))
         if found:
             return found
-    return None
+    number = _number(element)
+    return number
+
+
+def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime | None, str | None]:
+    """Text, author, date and the date as written, of one comment node."""
+    author, author_el = _author(node)
+    body = _body(node, author_el)
+    published, date_text = _attribute_date(node), None
+    lines, header = split_header(_node_text(node, body), now, author)
+    _, context = split_header(_context(node.element, node.nodes), now)
+    author = author or header.author or context.author
+    if published is None:
+        published, date_text = header.date, header.date_text
+    if published is None:
+        published, date_text = context.date, context.date_text
+    if published is None:
+        published, date_text = _text_date(node, body, now)
+    return clean_whitespace("\n".join(lines)), author, published, date_text
 
 
 def extract_comments(
-    tree: lxml.html.HtmlElement, elements: list[lxml.html.HtmlElement] | None = None
+    tree: lxml.html.HtmlElement,
+    elements: list[lxml.html.HtmlElement] | None = None,
+    now: datetime | None = None,
 ) -> list[Comment]:
-    """The comments of a page (author, date, text, reply parent); empty when it has none."""
+    """The comments of a page (author, date, text, reply parent); empty when it has none.
+
+    `now` anchors relative dates ("vor 3 Tagen", "3 days ago"); default: the current time.
+    """
     elements = find_comment_nodes(tree) if elements is None else elements
     nodes = set(elements)
     ids: dict[lxml.html.HtmlElement, str] = {}
     comments: list[Comment] = []
     for element in elements:
         node = _Node(element, nodes)
-        author, author_el = _author(node)
-        body = _body(node)
-        published = _attribute_date(node)
-        date_el = None
-        if published is None:
-            published, date_el = _text_date(node, body)
-        if author is None and date_el is not None:  # "<strong>Name</strong> am 12.10.2026 um 14:03 Uhr"
-            author_el = next(iter(date_el.xpath(".//strong | .//b")), None)
-            author = _SAYS.sub("", element_text(author_el)).strip() or None if author_el is not None else None
-        if body is not None:
-            text = element_text(body)
-        else:
-            text = _fallback_text(node, [e for e in (author_el, date_el) if e is not None])
-        text = clean_whitespace(text)
+        text, author, published, date_text = _read(node, now)
         comment_id = _own_id(element) or fallback_comment_id(author, published, text)
         ids[element] = comment_id
         if not text:
             continue
-        comments.append(Comment(comment_id, text, author, published, _reply_to(node, ids)))
+        comments.append(Comment(comment_id, text, author, published, _reply_to(node, ids), date_text))
     return comments
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # Naive dates written in German ("am 12.10.2026 um 14:03 Uhr") are read as German local time.
@@ -38,11 +39,44 @@ _MONTHS = {
     for m in names
 }
 _WORDY = re.compile(
-    r"(?:(?P<d1>\d{1,2})\.?\s+(?P<mon1>[A-Za-zäÄ]{3,9})\.?\s+(?P<y1>\d{4})"
+    r"(?:(?P<d1>\d{1,2})\.?\s+(?P<mon1>[A-Za-zäÄ]{3,9})\.?,?\s+(?P<y1>\d{4})"
     r"|(?P<mon2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4}))"
-    r"(?:,?\s*(?:at|um)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?)?",
+    r"(?:,?\s*(?:at|um|@|-|–)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?",
     re.IGNORECASE,
 )
+# "3 days ago", "an hour ago", "vor 3 Tagen", "vor einer Stunde"
+_RELATIVE = re.compile(
+    r"\b(?:(?P<n1>\d{1,3}|an?|one)\s+(?P<u1>sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|weeks?|months?|years?)"
+    r"\s+ago\b"
+    r"|vor\s+(?P<n2>\d{1,3}|einem|einer|ein)\s+(?P<u2>Sekunden?|Minuten?|Stunden?|Tag(?:en)?|Wochen?|Monat(?:en)?"
+    r"|Jahr(?:en)?)\b)",
+    re.IGNORECASE,
+)
+_UNITS = (
+    ("sec", 1),
+    ("sek", 1),
+    ("min", 60),
+    ("h", 3600),
+    ("stunde", 3600),
+    ("d", 86400),
+    ("tag", 86400),
+    ("w", 7 * 86400),
+    ("mon", 30 * 86400),
+    ("y", 365 * 86400),
+    ("jahr", 365 * 86400),
+)
+# "12. Oktober 2026" is German local time; "24 October 2012" and "11. Jul, 2012" are not.
+_GERMAN_MONTHS = frozenset(
+    {"januar", "jänner", "februar", "märz", "maerz", "mai", "juni", "juli", "oktober", "okt"}
+)
+_GERMAN_MONTHS |= {"dezember", "dez"}
+
+
+def _written_german(match: re.Match) -> bool:
+    written = match.group(0)
+    if match["mon1"].lower().rstrip(".") in _GERMAN_MONTHS or re.search(r"\b(?:um|Uhr)\b", written):
+        return True
+    return bool(re.match(r"\d{1,2}\.\s", written)) and "," not in written and not match["ampm"]
 
 
 def to_utc(value: datetime | None, naive_tz: ZoneInfo | None = None) -> datetime | None:
@@ -102,36 +136,67 @@ def _build(y, m, d, hh=None, mm=None, ss=None, tz: ZoneInfo | None = None) -> da
     return to_utc(value, tz)
 
 
-def parse_text_date(text: str | None) -> datetime | None:
-    """The first date written in running text: `12.10.2026 um 14:03 Uhr`, `2026-10-12 14:03`, `Oct 12, 2026`."""
+@dataclass(frozen=True, slots=True)
+class DateMatch:
+    """A date found in running text and where it was written (`text[start:end]`)."""
+
+    value: datetime
+    start: int
+    end: int
+
+
+def _wordy(match: re.Match) -> datetime | None:
+    month = _MONTHS.get((match["mon1"] or match["mon2"] or "").lower().rstrip("."))
+    if not month:
+        return None
+    hour = match["H"]
+    if hour and match["ampm"]:
+        hour = int(hour) % 12 + (12 if match["ampm"].lower().startswith("p") else 0)
+    tz = GERMAN_TZ if match["d1"] and _written_german(match) else UTC
+    return _build(match["y1"] or match["y2"], month, match["d1"] or match["d2"], hour, match["M"], None, tz)
+
+
+def _relative(match: re.Match, now: datetime) -> datetime | None:
+    number = match["n1"] or match["n2"]
+    unit = (match["u1"] or match["u2"] or "").lower()
+    amount = 1 if number.lower() in ("a", "an", "one", "einem", "einer", "ein") else int(number)
+    for prefix, seconds in _UNITS:
+        if unit.startswith(prefix):
+            return to_utc(now - timedelta(seconds=amount * seconds))
+    return None
+
+
+def find_text_date(text: str | None, now: datetime | None = None) -> DateMatch | None:
+    """The first date written in running text, with its span.
+
+    Absolute: `12.10.2026 um 14:03 Uhr`, `am 18. Oktober 2019 um 15:05 Uhr`, `2026-10-12 14:03`,
+    `October 18th, 2019 at 3:05 pm`, `11. Jul, 2012`. Relative to `now` (default: the current time):
+    `3 days ago`, `vor 3 Tagen`, `an hour ago`, `vor einer Stunde`.
+    """
     if not text:
         return None
-    candidates: list[tuple[int, datetime]] = []
-    match = _GERMAN.search(text)
-    if match:
-        value = _build(match["y"], match["m"], match["d"], match["H"], match["M"], None, GERMAN_TZ)
-        if value:
-            candidates.append((match.start(), value))
-    match = _ISO.search(text)
-    if match:
-        value = _build(match["y"], match["m"], match["d"], match["H"], match["M"], match["S"], UTC)
-        if value:
-            candidates.append((match.start(), value))
+    candidates: list[DateMatch] = []
+    for pattern, build in (
+        (_GERMAN, lambda m: _build(m["y"], m["m"], m["d"], m["H"], m["M"], None, GERMAN_TZ)),
+        (_ISO, lambda m: _build(m["y"], m["m"], m["d"], m["H"], m["M"], m["S"], UTC)),
+    ):
+        match = pattern.search(text)
+        if match and (value := build(match)):
+            candidates.append(DateMatch(value, match.start(), match.end()))
     for match in _WORDY.finditer(text):
-        month = _MONTHS.get((match["mon1"] or match["mon2"] or "").lower())
-        if not month:
-            continue
-        hour = match["H"]
-        if hour and match["ampm"]:
-            hour = int(hour) % 12 + (12 if match["ampm"].lower().startswith("p") else 0)
-        tz = GERMAN_TZ if match["d1"] else UTC
-        value = _build(
-            match["y1"] or match["y2"], month, match["d1"] or match["d2"], hour, match["M"], None, tz
-        )
-        if value:
-            candidates.append((match.start(), value))
-        break
-    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+        if value := _wordy(match):
+            candidates.append(DateMatch(value, match.start(), match.end()))
+            break
+    match = _RELATIVE.search(text)
+    if match and (value := _relative(match, now or datetime.now(UTC))):
+        candidates.append(DateMatch(value, match.start(), match.end()))
+    return min(candidates, key=lambda c: c.start) if candidates else None
+
+
+def parse_text_date(text: str | None, now: datetime | None = None) -> datetime | None:
+    """The first date written in running text (see `find_text_date`)."""
+    found = find_text_date(text, now)
+    return found.value if found else None
 
 
 def parse_any(value: str | None) -> datetime | None:
