@@ -66,14 +66,14 @@ def quoted(text: str) -> list[tuple[str, str]]:
 
 
 def commit() -> str:
-    """HEAD's short hash, `+dirty` when tracked code (other than RESULTS.md) differs from it."""
+    """HEAD's short hash, `+dirty` when a tracked file other than Markdown differs from it."""
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     status = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
     ).stdout.splitlines()
-    dirty = [line for line in status if not line.endswith("bench/RESULTS.md")]
+    dirty = [line for line in status if not line.endswith(".md")]  # prose does not change a figure
     return (head or "unknown") + ("+dirty" if dirty else "")
 
 
