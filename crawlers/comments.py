@@ -214,7 +214,8 @@ def _author(node: _Node) -> tuple[str | None, lxml.html.HtmlElement | None]:
     return None, None
 
 
-def _attribute_date(node: _Node) -> datetime | None:
+def _attribute_date(node: _Node) -> tuple[datetime | None, str | None]:
+    """A date from attributes, and the element's text when it shows that date ("18. Oktober 2019")."""
     for element in [
         node.element,
         *node.own(lambda el: any(a in el.attrib for a in _DATE_HOLDERS)),
@@ -226,8 +227,9 @@ def _attribute_date(node: _Node) -> datetime | None:
         for value in values:
             parsed = parse_any(value)
             if parsed:
-                return parsed
-    return None
+                shown = element_text(element) if element is not node.element else ""
+                return parsed, shown if 0 < len(shown) <= 80 and any(c.isdigit() for c in shown) else None
+    return None, None
 
 
 def _text_date(
@@ -313,7 +315,7 @@ def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime 
     """Text, author, date and the date as written, of one comment node."""
     author, author_el = _author(node)
     body = _body(node, author_el)
-    published, date_text = _attribute_date(node), None
+    published, date_text = _attribute_date(node)
     lines, header = split_header(_node_text(node, body), now, author)
     _, context = split_header(_context(node.element, node.nodes), now)
     author = author or header.author or context.author

@@ -66,7 +66,8 @@ class PageResult:
                     "id": c.id,
                     "author": c.author,
                     "date": c.published.isoformat() if c.published else None,
-                    "reply_to": c.reply_to,
+                    "date_text": c.date_text,  # the date as the page wrote it
+                    "parent": c.reply_to,  # the id of the comment this one replies to
                     "text": c.text,
                 }
                 for c in self.comments

@@ -73,3 +73,17 @@ def test_check_feed_errors_name_the_target(
     url = http_server.status("/cli/gone.xml", 410)
     assert main(["check-feed", url]) == 1
     assert f"{url}: HTTP 410 (gone)" in capsys.readouterr().err
+
+
+def test_extract_prints_comment_records_with_their_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = run(capsys, "extract", str(FIXTURES / "pages" / "wordpress.html"))
+    assert code == 0
+    assert data["comments"][1] == {
+        "id": "6",
+        "author": "Jana Keller",
+        "date": "2026-10-01T14:05:00+00:00",
+        "date_text": "1. Oktober 2026 um 16:05 Uhr",
+        "parent": "5",
+        "text": "Gute Frage, Tom – das müsste Kontor Cloud beantworten.\nIch frage nach.",
+    }
+    assert all("sagt:" not in c["text"] and "Antworten" not in c["text"] for c in data["comments"])
