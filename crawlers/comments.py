@@ -31,16 +31,12 @@ import lxml.etree
 import lxml.html
 
 from .comment_lines import clean_author, split_header
+from .comment_sections import SECTION_RE, byline_comments, definition_list_comments, tokens
 from .dates import find_text_date, parse_any
 from .text import clean_whitespace, element_text
 from .urls import comment_id_from, fallback_comment_id
 
 COMMENT_CLASSES = frozenset({"comment", "response", "kommentar"})
-_SECTION_RE = re.compile(
-    r"^(?:comments?|responses?|kommentare?|discussion|diskussion|commentlist)"
-    r"(?:[-_]?(?:area|list|section|wrap|wrapper|container|block|thread|box))?$",
-    re.IGNORECASE,
-)
 # a list whose items are comments: ol.commentlist, ul.comment-list, ol#comments_list, ul#dsq-comments
 _LIST_RE = re.compile(r"^(?:[a-z]{1,5}[-_])?(?:comments?|kommentare?)(?:[-_]?list)?$", re.IGNORECASE)
 # a comment's own part, a node only outside any other node: Blogger dd.comment-body, MT div.commentbody
@@ -85,27 +81,23 @@ class Comment:
     date_text: str | None = None
 
 
-def _tokens(element: lxml.html.HtmlElement) -> list[str]:
-    return (element.get("class") or "").lower().split()
-
-
 def _is_comment_node(element: lxml.html.HtmlElement) -> bool:
     if not isinstance(element.tag, str) or element.tag not in BLOCK_TAGS:
         return False
     if "schema.org/comment" in (element.get("itemtype") or "").lower():
         return True
-    return bool(COMMENT_CLASSES.intersection(_tokens(element))) or bool(_ID_RE.match(element.get("id") or ""))
+    return bool(COMMENT_CLASSES.intersection(tokens(element))) or bool(_ID_RE.match(element.get("id") or ""))
 
 
 def _is_list_item(element: lxml.html.HtmlElement) -> bool:
     parent = element.getparent()
     if element.tag != "li" or parent is None or parent.tag not in ("ol", "ul"):
         return False
-    return any(_LIST_RE.match(t) for t in [parent.get("id") or "", *_tokens(parent)])
+    return any(_LIST_RE.match(t) for t in [parent.get("id") or "", *tokens(parent)])
 
 
 def _is_part(element: lxml.html.HtmlElement) -> bool:
-    return element.tag in BLOCK_TAGS and any(_PART_RE.match(t) for t in _tokens(element))
+    return element.tag in BLOCK_TAGS and any(_PART_RE.match(t) for t in tokens(element))
 
 
 def _number(element: lxml.html.HtmlElement) -> str | None:
@@ -132,28 +124,7 @@ def find_comment_nodes(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElemen
             chosen_set.discard(ancestors[0])
         chosen.append(element)
         chosen_set.add(element)
-    return chosen or _definition_list_comments(tree)
-
-
-def _in_section(element: lxml.html.HtmlElement) -> bool:
-    for ancestor in [element, *element.iterancestors()][:4]:
-        if any(_SECTION_RE.match(t) for t in [ancestor.get("id") or "", *_tokens(ancestor)]):
-            return True
-    return False
-
-
-def _definition_list_comments(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """No marked comments, but a definition list in the comment section: each `dd` after a `dt` is one."""
-    for dl in tree.iter("dl"):
-        if _in_section(dl):
-            found = [
-                dd
-                for dd in dl.iterchildren("dd")
-                if dd.getprevious() is not None and dd.getprevious().tag == "dt"
-            ]
-            if found:
-                return found
-    return []
+    return chosen or definition_list_comments(tree) or byline_comments(tree)
 
 
 class _Node:
@@ -190,7 +161,7 @@ class _Node:
         return [el for el in self.elements if test(el)]
 
     def own_classed(self, test) -> list[lxml.html.HtmlElement]:
-        return [el for el in self.elements if any(map(test, _tokens(el)))]
+        return [el for el in self.elements if any(map(test, tokens(el)))]
 
 
 def _is_author_token(token: str) -> bool:
@@ -270,7 +241,7 @@ def _node_text(node: _Node, body: lxml.html.HtmlElement | None) -> list[str]:
     skip = {node_el for node_el in node.nodes if node_el is not node.element}
     for element in node.elements:
         skipped = element.tag in ("form", "nav") or any(
-            any(w in t for w in _SKIP_WORDS) for t in _tokens(element)
+            any(w in t for w in _SKIP_WORDS) for t in tokens(element)
         )
         if skipped and element is not node.element:
             skip.add(element)
@@ -366,7 +337,7 @@ def remove_comment_section(
         for ancestor in element.iterancestors():
             if ancestor.tag in ("body", "html", "main"):
                 break
-            if any(_SECTION_RE.match(t) for t in [ancestor.get("id") or "", *_tokens(ancestor)]):
+            if any(SECTION_RE.match(t) for t in [ancestor.get("id") or "", *tokens(ancestor)]):
                 section = ancestor
         if not any(section is s for s in sections):
             sections.append(section)

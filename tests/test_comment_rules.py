@@ -166,3 +166,17 @@ def test_comment_section_is_removed_from_the_page() -> None:
     nodes = find_comment_nodes(tree)
     remove_comment_section(tree, nodes)
     assert "Comment words" not in element_text(tree) and "Main." in element_text(tree)
+
+
+def test_flat_template_paragraphs_closed_by_bylines() -> None:
+    html = """<div class="content"><p class="posted">Posted by Kathy at 2:24 AM</p>
+      <h2><a id="comments"></a>Comments</h2>
+      <a id="c1"></a><p>Way out of control.</p><p>Second paragraph.</p>
+      <p class="posted">Posted by: <a href="http://t.example">Tim Bray</a> | Mar 26, 2007 2:16:31 PM</p>
+      <a id="c2"></a><p>Words fail me.</p>
+      <p class="posted">Posted by: Don | Mar 26, 2007 2:22:41 PM</p>
+      <h2>Post a comment</h2><p>Your name:</p></div>"""
+    assert [(c[1], c[2], c[4]) for c in comments(html)] == [
+        ("Tim Bray", datetime(2007, 3, 26, 14, 16, tzinfo=UTC), "Way out of control.\nSecond paragraph."),
+        ("Don", datetime(2007, 3, 26, 14, 22, tzinfo=UTC), "Words fail me."),
+    ]
