@@ -180,7 +180,7 @@ def _author(node: _Node) -> tuple[str | None, lxml.html.HtmlElement | None]:
     candidates += node.own(lambda el: el.tag == "cite")
     for element in candidates:
         name = clean_author(element_text(element).replace("\n", " "))
-        if name and len(name.split()) <= 8:
+        if name and len(name.split()) <= 16:  # pingbacks are named by their post title
             return name, element
     return None, None
 
