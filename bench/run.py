@@ -49,6 +49,12 @@ SUITE = (
         gpu=True,
     ),
     Bench("enrich_speed", ("bench/enrich_speed.py",), ("--n", "400"), (), gpu=True),
+    Bench(
+        "scale_storage",
+        ("-m", "bench.scale_storage"),
+        ("--docs", "100000", "--ingest-docs", "1000", "--reps", "3", "--query-reps", "3"),
+        ("--docs", "1000000", "--ingest-docs", "2000", "--reps", "3", "--query-reps", "5"),
+    ),
 )
 
 
