@@ -64,7 +64,7 @@ def test_every_logged_figure_names_a_script_that_prints_figures():
     for key, row in logged().items():
         parts = row.command.split()
         assert parts[0] == "python", row
-        script = ROOT / parts[2].replace(".", "/") + ".py" if parts[1] == "-m" else ROOT / parts[1]
+        script = ROOT / (parts[2].replace(".", "/") + ".py") if parts[1] == "-m" else ROOT / parts[1]
         assert script.is_file(), f"fig:{key}: {row.command} names no script"
         assert "figure(" in script.read_text(encoding="utf-8"), f"fig:{key}: {script.name} prints no figure"
         assert row.commit and row.measured, row
