@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -144,18 +145,30 @@ def iter_links(tree: lxml.html.HtmlElement, base_url: str) -> Iterator[str]:
     """Absolute http(s) URLs of `<a href>` links, without fragments, skipping media and downloads."""
     base = _first(tree, "//base/@href")
     base_url = urljoin(base_url, base) if base else base_url
+    origin = base_url[: base_url.find("/", base_url.find("//") + 2) + 1] or base_url
     seen: set[str] = set()
+    hrefs: set[str] = set()
     for href in tree.xpath("//a/@href"):
         href = str(href).strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
-            continue
-        try:
-            absolute = urljoin(base_url, href).split("#", 1)[0]
-        except ValueError:  # e.g. an invalid IPv6 literal
-            continue
-        if not absolute.startswith(("http://", "https://")) or absolute in seen:
-            continue
-        if _SKIP_LINK.search(absolute.split("?", 1)[0]) or "replytocom=" in absolute:
-            continue
-        seen.add(absolute)
-        yield absolute
+        if href in hrefs or not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
+            continue  # pages repeat their navigation, tag and related-post links
+        hrefs.add(href)
+        # an absolute or root-relative link resolves the same against any page of the origin: memoised
+        absolute = _link(origin if href.startswith(("/", "http://", "https://")) else base_url, href)
+        if absolute and absolute not in seen:
+            seen.add(absolute)
+            yield absolute
+
+
+@lru_cache(maxsize=1 << 16)
+def _link(base_url: str, href: str) -> str:
+    """The followable absolute URL of a link ("" to skip it), memoised across the pages of a worker."""
+    try:
+        absolute = urljoin(base_url, href).split("#", 1)[0]
+    except ValueError:  # e.g. an invalid IPv6 literal
+        return ""
+    if not absolute.startswith(("http://", "https://")):
+        return ""
+    if _SKIP_LINK.search(absolute.split("?", 1)[0]) or "replytocom=" in absolute:
+        return ""
+    return absolute

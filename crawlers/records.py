@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -54,7 +54,9 @@ class DocumentRecord:
         return content_hash(self.title, self.text, self.author)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # shallow (asdict deep-copies field by field: a tenth of an extraction worker's CPU per page)
+        data = {name: getattr(self, name) for name in _DOCUMENT_FIELDS}
+        data["meta"] = dict(self.meta)
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 
@@ -64,6 +66,9 @@ class DocumentRecord:
         if data.get("published_at"):
             data["published_at"] = datetime.fromisoformat(data["published_at"])
         return cls(**data)
+
+
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(DocumentRecord))
 
 
 @dataclass(slots=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import cProfile
 import ctypes
 import json
 import logging
 import multiprocessing
+import multiprocessing.util
 import os
+import resource
 import signal
 import sys
 import time
@@ -23,6 +26,8 @@ from .scraping.spiders.blogs import BlogSpider
 
 log = logging.getLogger("crawlers.runner")
 PR_SET_PDEATHSIG = 1
+STATS_ENV = "RESONANZ_CRAWL_STATS"  # a folder: CPU seconds of the crawl process and its workers (bench)
+PROFILE_ENV = "RESONANZ_CRAWL_PROFILE"  # set (with STATS_ENV): cProfile stats of both there too (bench)
 
 
 def die_with_parent(parent: int | None) -> None:
@@ -44,6 +49,21 @@ def _warm(_: int) -> None:
     time.sleep(0.05)  # long enough that every worker process gets started
 
 
+def _start_worker(parent: int, profile_dir: str | None) -> None:
+    die_with_parent(parent)
+    if profile_dir:
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        path = Path(profile_dir) / f"worker-{os.getpid()}.prof"
+        # run by multiprocessing when the worker exits (atexit is not: workers end with os._exit)
+        multiprocessing.util.Finalize(None, profiler.dump_stats, args=(str(path),), exitpriority=10)
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def build_settings(spec: dict) -> Settings:
     """The project settings module overlaid with the run's CrawlSettings."""
     settings = Settings()
@@ -63,17 +83,22 @@ def main(argv: list[str]) -> int:
     settings = build_settings(spec)
     workers = settings.getint("RESONANZ_EXTRACT_WORKERS")
     set_sites(spec["sites"])
+    stats_dir = os.environ.get(STATS_ENV)
+    profile_dir = stats_dir if stats_dir and os.environ.get(PROFILE_ENV) else None
+    profiler = cProfile.Profile(time.process_time) if profile_dir else None
     pool = None
     if workers > 0:
         # fork before the reactor and its threads exist; workers inherit the imported extraction code
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
+            initializer=_start_worker,
+            initargs=(os.getpid(), profile_dir),
         )
         list(pool.map(_warm, range(workers)))
         set_executor(pool)
+    if profiler:
+        profiler.enable()
     try:
         process = CrawlerProcess(settings)
         process.crawl(BlogSpider, spec=str(spec_path))
@@ -81,6 +106,12 @@ def main(argv: list[str]) -> int:
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if profiler and profile_dir:
+            profiler.disable()
+            profiler.dump_stats(str(Path(profile_dir) / f"crawl-{os.getpid()}.prof"))
+        if stats_dir:
+            cpu = {"crawl_process_s": _cpu(resource.RUSAGE_SELF), "workers_s": _cpu(resource.RUSAGE_CHILDREN)}
+            (Path(stats_dir) / "cpu.json").write_text(json.dumps(cpu), encoding="utf-8")
     return 0
 
 
