@@ -284,6 +284,38 @@ def verdict(card: Card) -> str:
     return "all met" if not missed else "not met: " + ", ".join(missed)
 
 
+FIGURE_KEYS = {  # scorecard line → figure key (bench.figures: quoted in docs/comments.md)
+    "pages found": "found",
+    "comment F1": "f1",
+    "comment F1 (records)": "f1_records",
+    "per-comment recall": "recall",
+    "author": "author",
+    "date": "date",
+    "date same minute": "date_minute",
+    "leakage": "leakage",
+    "main F1": "main_f1",
+}
+
+
+def _print_figures(cards: dict[tuple[str, str], Card], names: list[str]) -> None:
+    from bench.figures import figure
+
+    labels = {"pipeline": "comments", "trafilatura": "comments.trafilatura"}
+    if len(names) == 3:
+        labels[names[1]] = "comments.today"
+    print()
+    for name, prefix in labels.items():
+        for split, suffix in (("held-out", ""), ("dev", ".dev"))[: 2 if name == "pipeline" else 1]:
+            figures = cards[(name, split)].figures()
+            for line, key in FIGURE_KEYS.items():
+                if not (name == "trafilatura" and line in PER_COMMENT):
+                    figure(f"{prefix}{suffix}.{key}", f"{figures[line]:.3f}")
+        figure(f"{prefix}.ms_per_page", f"{cards[(name, 'all')].figures()['ms/page']:.1f}")
+    if len(names) == 3:
+        now, today = (cards[(n, "all")].figures()["ms/page"] for n in names[:2])
+        figure("comments.cost_ratio", f"{now / today:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -316,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         args.write.write_text(json.dumps(preds["pipeline"], ensure_ascii=False), encoding="utf-8")
         print(f"\npredictions written to {args.write} (python {args.data / 'score.py'} {args.write})")
+    _print_figures(cards, names)
     held = cards[("pipeline", "held-out")].figures()
     cost = ""
     if base:
