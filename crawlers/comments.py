@@ -61,6 +61,9 @@ _CANDIDATES = lxml.etree.XPath(
         ),
     )
 )
+_COUNT_RE = re.compile(
+    r"\b(?:\d+|no|one|keine|ein|einen)\s+(?:comments?|kommentare?|responses?|antworten)\b", re.IGNORECASE
+)
 _PARENT_ATTRS = ("data-parent", "data-parent-id", "data-reply-to", "data-in-reply-to", "data-replyto")
 _DATE_ATTRS = ("data-ts", "data-timestamp", "data-time", "data-date", "data-published", "data-created")
 _SKIP_WORDS = ("reply", "meta", "avatar", "vote", "rating", "action", "tools", "share", "permalink")
@@ -105,20 +108,31 @@ def _number(element: lxml.html.HtmlElement) -> str | None:
     return match[1] if match else None
 
 
+def _is_count_box(element: lxml.html.HtmlElement) -> bool:
+    """A post's "3 Comments" box (`div.comment` linking to `#comments`), not a comment."""
+    links = [a for a in element.iter("a") if (a.get("href") or "").endswith("#comments")]
+    return any(_COUNT_RE.search(a.text_content()) for a in links)
+
+
+def _wraps_only(outer: lxml.html.HtmlElement, inner: lxml.html.HtmlElement) -> bool:
+    """`outer` has no text of its own beside `inner` (text_content is C-fast; deep threads stay linear-ish)."""
+    return len("".join(outer.text_content().split())) == len("".join(inner.text_content().split()))
+
+
 def find_comment_nodes(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     """All comment nodes of a page in document order (XPath preselects, Python confirms)."""
     chosen: list[lxml.html.HtmlElement] = []
     chosen_set: set[lxml.html.HtmlElement] = set()
     for element in _CANDIDATES(tree):  # document order
         strong = _is_comment_node(element) or _is_list_item(element)
-        if not strong and not _is_part(element):
+        if (not strong and not _is_part(element)) or _is_count_box(element):
             continue
         ancestors = [a for a in element.iterancestors() if a in chosen_set]
         if not strong and ancestors:
             continue  # a part inside a comment is that comment's body
         if ancestors and _number(element) and _number(element) == _number(ancestors[0]):
             continue  # li#li-comment-7 > div#comment-7: one comment
-        if ancestors and not element_text(ancestors[0], frozenset({element})).strip():
+        if ancestors and _wraps_only(ancestors[0], element):
             # an empty wrapper (li.commentlist-item > div.comment) is the same comment
             chosen.remove(ancestors[0])
             chosen_set.discard(ancestors[0])

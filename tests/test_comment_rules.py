@@ -180,3 +180,9 @@ def test_flat_template_paragraphs_closed_by_bylines() -> None:
         ("Tim Bray", datetime(2007, 3, 26, 14, 16, tzinfo=UTC), "Way out of control.\nSecond paragraph."),
         ("Don", datetime(2007, 3, 26, 14, 22, tzinfo=UTC), "Words fail me."),
     ]
+
+
+def test_a_posts_comment_count_box_is_no_comment() -> None:
+    html = """<div class="Comment"><a href="/post/#comments">One Comment</a> Filed under: Frugality</div>
+      <ol class="commentlist"><li id="comment-9"><cite>JoAnne</cite> Says:<p>Tacos for everyone.</p></li></ol>"""
+    assert [(c[0], c[1], c[4]) for c in comments(html)] == [("9", "JoAnne", "Tacos for everyone.")]
