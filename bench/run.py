@@ -55,6 +55,7 @@ SUITE = (
         ("--docs", "100000", "--ingest-docs", "1000", "--reps", "3", "--query-reps", "3"),
         ("--docs", "1000000", "--ingest-docs", "2000", "--reps", "3", "--query-reps", "5"),
     ),
+    Bench("scale_crawl", ("-m", "bench.scale_crawl"), ("--pages", "200", "--blogs", "16"), ()),
 )
 
 

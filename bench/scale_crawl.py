@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -52,7 +53,7 @@ def one_run(served: Served, args: argparse.Namespace, redis_url: str | None, pro
         for slug, base in zip(served.web.slugs, served.base_urls, strict=True)
     ]
     served.reset()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     outcomes = crawl_sites(
         sites,
         work_dir=work,
@@ -60,7 +61,7 @@ def one_run(served: Served, args: argparse.Namespace, redis_url: str | None, pro
         settings=settings(args, work / "cache", redis_url, processes),
         timeout_s=1800,
     )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     fetched = served.fetched()
     pages = {url: n for url, n in fetched.items() if not url.endswith("/robots.txt")}
     twice = sorted(url for url, n in pages.items() if n > 1)
@@ -79,7 +80,14 @@ def one_run(served: Served, args: argparse.Namespace, redis_url: str | None, pro
         "documents": sum(len(o.documents) for o in outcomes),
         "failed_sites": failed,
         "pages_per_s": round(sum(pages.values()) / seconds, 2),
+        "cpu_s": round(cpu, 1),
+        "cpu_ms_per_page": round(cpu / max(1, sum(pages.values())) * 1000, 1),
     }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def report(run: dict, blogs: int) -> None:
@@ -88,7 +96,9 @@ def report(run: dict, blogs: int) -> None:
         f"{run['processes']} process(es), {kind}: {run['pages']} pages ({run['distinct_urls']} URLs, "
         f"{run['documents']} documents) in {run['seconds']:.1f} s = {run['pages_per_s']:.1f} pages/s; "
         f"URLs fetched more than once: {run['fetched_twice']} {run['examples_twice'] or ''}; "
-        f"robots.txt fetches: {run['robots_fetches']} for {blogs} hosts; failed sites: {run['failed_sites']}",
+        f"robots.txt fetches: {run['robots_fetches']} for {blogs} hosts; failed sites: {run['failed_sites']}; "
+        f"crawler CPU {run['cpu_s']:.0f} s = {run['cpu_ms_per_page']:.0f} ms per page, "
+        f"{run['cpu_s'] / run['seconds']:.2f} cores busy on average",
         flush=True,
     )
 

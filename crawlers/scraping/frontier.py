@@ -3,7 +3,9 @@
 scrapy-redis keeps the request queue and the request fingerprints (dupefilter) in Redis; this module
 adds what it lacks for Resonanz, under the same key prefix (one per crawl, shared by its processes):
 
-- `claim_page`: a page URL is requested by one process only and counts once against its site's budget;
+- `claim_pages`: a page URL is requested by one process only and counts once against its site's budget
+  (a page's links are claimed in one round trip); which pages a feed or sitemap names is shared too, so
+  the process that fetches a page treats it as the one that read the feed would;
 - `SharedPolitenessMiddleware`: request starts to one host are spaced by the download delay (or the
   host's robots.txt Crawl-delay, learnt by any process) across every process of every crawl on the
   Redis (keys under `resonanz:hosts`), with Redis's clock;
@@ -20,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import socket
 import time
 from typing import Any
@@ -29,6 +32,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Request
+from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 
 from ..urls import netloc_of, normalize_url
@@ -39,16 +43,27 @@ KEY_TTL_S = 86_400  # a crawl's keys live one day after its last activity
 BUSY_TTL_S = 10.0  # a process that stops beating (killed) no longer keeps the others waiting after this
 QUIET_S = 1.0  # all processes idle this long with an empty queue: the crawl is over
 BEAT_S = 0.2
-SUFFIXES = ("requests", "dupefilter", "pages", "budget", "busy")
+SUFFIXES = ("requests", "dupefilter", "pages", "budget", "listed", "busy")
 HOSTS = "resonanz:hosts"  # per-host politeness is shared by every crawl on the Redis, not only this one
 
 _CLAIM = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
-local n = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
-if n >= tonumber(ARGV[3]) then return 2 end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-return 1
+local n = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local limit = tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV do
+  local member = ARGV[1] .. ' ' .. ARGV[i]
+  if redis.call('SISMEMBER', KEYS[1], member) == 1 then
+    out[#out + 1] = 0
+  elseif n >= limit then
+    out[#out + 1] = 2
+  else
+    redis.call('SADD', KEYS[1], member)
+    n = n + 1
+    out[#out + 1] = 1
+  end
+end
+redis.call('HSET', KEYS[2], ARGV[1], n)
+return out
 """
 _RESERVE = """
 local t = redis.call('TIME')
@@ -87,14 +102,29 @@ class Frontier:
 
     def claim_page(self, site: str, url: str, max_pages: int) -> str:
         """'ok' (this process requests it), 'seen' (some process did) or 'budget' (the site's is spent)."""
-        answer = self._claim(
-            keys=[self.key("pages"), self.key("budget")], args=[f"{site} {url}", site, max_pages]
-        )
-        return {0: "seen", 1: "ok", 2: "budget"}[int(answer)]
+        return self.claim_pages(site, [url], max_pages)[0]
+
+    def claim_pages(self, site: str, urls: list[str], max_pages: int) -> list[str]:
+        """claim_page for several URLs of one site in one round trip (a page's links)."""
+        if not urls:
+            return []
+        answers = self._claim(keys=[self.key("pages"), self.key("budget")], args=[site, max_pages, *urls])
+        return [("seen", "ok", "budget")[int(a)] for a in answers]
 
     def claim_aux(self, site: str, url: str) -> bool:
         """True for the one process that fetches this robots.txt, feed or sitemap (not yet claimed as a page)."""
         return bool(self.server.sadd(self.key("pages"), f"{site} {normalize_url(url)}"))
+
+    def set_listed(self, site: str, url: str, source: str) -> None:
+        """Remember that a feed or sitemap names this page (a feed wins over a sitemap)."""
+        if source == "feed":
+            self.server.hset(self.key("listed"), f"{site} {url}", source)
+        else:
+            self.server.hsetnx(self.key("listed"), f"{site} {url}", source)
+
+    def listed(self, site: str, url: str) -> str | None:
+        value = self.server.hget(self.key("listed"), f"{site} {url}")
+        return value.decode() if value else None
 
     def set_crawl_delay(self, netloc: str, delay: float) -> None:
         self.server.hset(f"{HOSTS}:delay", netloc, delay)
@@ -131,7 +161,7 @@ def scrapy_settings(url: str, prefix: str) -> dict[str, Any]:
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_CLASS": "crawlers.scraping.frontier.InterleavedPriorityQueue",
         "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
         "SCHEDULER_PERSIST": True,  # one process closing must not flush what the others still crawl
@@ -141,6 +171,19 @@ def scrapy_settings(url: str, prefix: str) -> dict[str, Any]:
         "DOWNLOAD_DELAY": 0.0,
         "AUTOTHROTTLE_ENABLED": False,
     }
+
+
+class InterleavedPriorityQueue(PriorityQueue):
+    """scrapy-redis's priority queue with the hosts mixed within one priority (hop depth).
+
+    Redis orders equal scores by member bytes, and a serialized request starts with its URL: the
+    queue would hand out one host's pages back to back, each waiting out that host's gap. A random
+    fraction below 1 added to the score keeps the depth order and mixes the hosts.
+    """
+
+    def push(self, request: Request) -> None:
+        score = -request.priority + random.random() * 0.9
+        self.server.execute_command("ZADD", self.key, score, self._encode_request(request))
 
 
 class SharedPolitenessMiddleware:

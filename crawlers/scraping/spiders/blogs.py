@@ -95,14 +95,36 @@ class BlogSpider(scrapy.Spider):
         return spider
 
     # --- requests ---------------------------------------------------------------------------------
+    def _new(self, site: Site, url: str) -> bool:
+        """In scope and not requested by this process yet (a feed linked from a page is fetched once, as a feed)."""
+        return url not in site.seen and url not in site.aux_seen and site.scope.allows(url)
+
+    def _claims(self, site: Site, urls: list[str]) -> dict[str, str]:
+        """With a shared frontier: the claims of a page's links in one Redis round trip."""
+        if self.frontier is None:
+            return {}
+        fresh = list(dict.fromkeys(u for u in map(normalize_url, urls) if self._new(site, u)))
+        return dict(zip(fresh, self.frontier.claim_pages(site.source_id, fresh, site.max_pages), strict=True))
+
+    def _shared_listed(self, site: Site, url: str) -> str | None:
+        """Whether another process found this page in a feed or sitemap (with a shared frontier)."""
+        return self.frontier.listed(site.source_id, url) if self.frontier is not None else None
+
     def _page(
-        self, site: Site, url: str, hops: int, *, start: bool = False, listed: str | None = None
+        self,
+        site: Site,
+        url: str,
+        hops: int,
+        *,
+        start: bool = False,
+        listed: str | None = None,
+        claims: dict[str, str] | None = None,
     ) -> Request | None:
         url = normalize_url(url)
-        if url in site.seen or url in site.aux_seen or not site.scope.allows(url):
-            return None  # requested already (a feed linked from a page is fetched once, as a feed)
+        if not self._new(site, url):
+            return None
         if self.frontier is not None:  # seen by any process, budget shared
-            claim = self.frontier.claim_page(site.source_id, url, site.max_pages)
+            claim = (claims or {}).get(url) or self.frontier.claim_page(site.source_id, url, site.max_pages)
         else:
             claim = "ok" if site.stats["pages_requested"] < site.max_pages else "budget"
         if claim == "budget":
@@ -146,6 +168,8 @@ class BlogSpider(scrapy.Spider):
         key = normalize_url(url)
         if source == "feed" or key not in site.listed:
             site.listed[key] = source
+            if self.frontier is not None:  # the process that fetches the page may not have read the feed
+                self.frontier.set_listed(site.source_id, key, source)
         if self.revisit_before and published and published < self.revisit_before and key in site.known:
             site.stats["skipped_old"] += 1
             return None
@@ -243,7 +267,7 @@ class BlogSpider(scrapy.Spider):
                 response.url,
                 response.body,
                 ctype,
-                listed=site.listed.get(url) or response.meta.get("listed"),
+                listed=site.listed.get(url) or response.meta.get("listed") or self._shared_listed(site, url),
                 guess=hops > 0,
                 cached=cached,
                 status=response.status,
@@ -256,8 +280,9 @@ class BlogSpider(scrapy.Spider):
             request = self._aux(site, normalize_url(feed), self.parse_feed)
             if request is not None:
                 yield request
+        claims = self._claims(site, scan.links)
         for link in scan.links:
-            request = self._page(site, link, hops + 1)
+            request = self._page(site, link, hops + 1, claims=claims)
             if request is not None:
                 yield request
         site.stats["known_unchanged"] += scan.known_unchanged
