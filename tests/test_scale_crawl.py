@@ -62,7 +62,9 @@ def test_two_processes_share_one_frontier(demo_web, redis_url: str, tmp_path: Pa
     assert [o.status for o in shared] == ["ok"] * len(BLOGS), [(o.source_id, o.error) for o in shared]
     assert not any(o.meta.get("budget_exhausted") for o in alone + shared)
     one, two = _documents(alone), _documents(shared)
-    assert one == two, {k: (sorted(one[k] - two[k])[:5], sorted(two[k] - one[k])[:5]) for k in one if one[k] != two[k]}
+    assert one == two, {
+        k: (sorted(one[k] - two[k])[:5], sorted(two[k] - one[k])[:5]) for k in one if one[k] != two[k]
+    }
     assert set(fetched) == set(single)  # the same pages as one process alone, each once
     assert all(o.meta["finish_reason"] == "finished" for o in shared)
     # both processes took part (their statistics are kept with RESONANZ_KEEP_CRAWL_FILES)
