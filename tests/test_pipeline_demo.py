@@ -59,7 +59,7 @@ def demo_run(demo_web, tmp_path_factory, prefect_harness):
     def run():
         return pipeline(config_path=str(config), db=str(folder / "resonanz.duckdb")).to_dict()
 
-    return {"db": folder / "resonanz.duckdb", "run": run, "first": run(), "web": demo_web}
+    return {"db": folder / "resonanz.duckdb", "run": run, "first": run(), "web": demo_web, "config": config}
 
 
 def _fetch_log(db: Path, run_id: str):
@@ -145,6 +145,36 @@ def test_negative_own_post_and_reader_questions(demo_run):
     assert pricing["negative"] >= 1.5 * posts[posts["doc_id"] != pricing["doc_id"]]["negative"].max()
     groups = question_groups(demo_run["db"])
     assert len(groups) >= 5 and groups[0]["questions"] >= 4
+
+
+INSIGHT_PAGES = ("overview", "crowd", "feedback", "questions", "sources", "digest", "alerts")
+
+
+@pytest.mark.parametrize("name", INSIGHT_PAGES)
+def test_insight_pages_on_real_model_output(demo_run, name: str, monkeypatch: pytest.MonkeyPatch):
+    """The insight pages on what the offline default models made of the demo (tests/test_app_insights.py
+    checks the same read models on the demo's gold labels)."""
+    from streamlit.testing.v1 import AppTest
+
+    from warehouse.insights import own_posts
+
+    db = demo_run["db"]
+    models = set(query(db, "SELECT DISTINCT model FROM doc_sentiment")["model"])
+    assert models and not any(m.startswith("fixture:") for m in models)
+    monkeypatch.setenv("RESONANZ_DB", str(db))
+    monkeypatch.setenv("RESONANZ_CONFIG", str(demo_run["config"]))
+    at = AppTest.from_string(f"from ui.pages import {name}\n{name}.render()", default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m for m in at.metric}
+    if name == "overview":
+        assert shown["Negative share"].value.endswith("%") and "95% interval" in str(
+            shown["Negative share"].delta
+        )
+    if name == "feedback":
+        posts = own_posts(db, 0.15, 5)
+        assert shown["Own posts"].value == str(len(posts))
+        assert shown["Negative swings"].value == str(int(posts["flagged"].sum()))
+        assert posts["negative_low"].notna().any()
 
 
 def test_second_run_adds_nothing_and_feeds_answer_304(demo_run):

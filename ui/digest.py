@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from warehouse import crowd, editorial, insights
 from warehouse.alerts import Alert, AlertSettings, detect_alerts
+from warehouse.rates import interval_text
 
 from .safe import md_cell
 
@@ -149,6 +150,11 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def _rate(row: dict[str, Any]) -> str:
+    """A summary row's negative share with its interval, '28% (24–32%)' ('—' without one)."""
+    return interval_text(row.get("negative_share"), row.get("negative_low"), row.get("negative_high"))
+
+
 def _md_link(item: dict[str, Any]) -> str:
     text = md_cell(item.get("title") or item.get("url"), 160)
     url = item.get("safe_url")
@@ -165,7 +171,7 @@ def _environment(html: bool) -> Environment:
         lstrip_blocks=False,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_cell, pct=_pct, mdlink=_md_link)
+    env.filters.update(md=md_cell, pct=_pct, rate=_rate, mdlink=_md_link)
     return env
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from warehouse import editorial, insights
 from warehouse.editorial import Evidence, PlanEntry, PlanError
+from warehouse.rates import interval_text
 
 from .data import as_of, cached, db_path, stakeholders
 from .safe import md_escape
@@ -47,6 +49,12 @@ def sentiment_mix(negative: int, neutral: int, positive: int) -> str:
         return "no sentiment yet"
     counts = (("negative", negative), ("neutral", neutral), ("positive", positive))
     return " ".join(sentiment_badge(label, f"{label} {n} ({n / total:.0%})") for label, n in counts)
+
+
+def share_text(row: Any) -> str:
+    """A negative share with its interval, '28% (24–32%)', from a row with negative_share/_low/_high."""
+    get = row.get if isinstance(row, dict | pd.Series) else lambda name: getattr(row, name, None)
+    return interval_text(get("negative_share"), get("negative_low"), get("negative_high"))
 
 
 def sidebar_filters() -> insights.Filters:

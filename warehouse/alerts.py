@@ -6,9 +6,10 @@ volume    mean μ and variance σ² of documents per day over the `baseline_days
           window (days without documents count as 0); expected = μ·recent_days;
           z = (recent − expected) / sqrt(recent_days · max(σ², μ, 1/baseline_days)).
           Alert when z ≥ threshold and recent ≥ min_documents.
-negative  share p₁ of negative documents in the recent window against p₀ in the baseline;
-          z = (p₁ − p₀) / sqrt(p̂(1 − p̂)/n₁) with p̂ = p₀ clamped to [0.05, 0.95].
-          Alert when p₁ − p₀ ≥ negative_share_delta, z ≥ threshold and n₁ ≥ min_documents.
+negative  share p₁ of negative documents in the recent window against p₀ in the baseline, with the
+          95% Wilson interval [low, high] of p₁ (warehouse.rates); z = (p₁ − p₀) / sqrt(p̂(1 − p̂)/n₁) with
+          p̂ = p₀ clamped to [0.05, 0.95]. Alert only when the interval lies wholly above p₀ (low > p₀),
+          p₁ − p₀ ≥ negative_share_delta, z ≥ threshold and n₁ ≥ min_documents (labelled documents).
 
 Reads only agg_daily and agg_emerging_daily.
 """
@@ -19,7 +20,10 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 from .db import query
+from .rates import interval_text, wilson_sql, z_value
 from .target import Target
 
 
@@ -47,6 +51,8 @@ class Alert:
     z: float
     documents: int  # documents in the recent window
     severity: str  # high | medium
+    low: float | None = None  # negative: the 95% Wilson interval of the recent share
+    high: float | None = None
 
     @property
     def message(self) -> str:
@@ -56,8 +62,8 @@ class Alert:
                 f"{self.baseline:.1f} expected (z = {self.z:.1f})"
             )
         return (
-            f"{self.topic}: negative share {self.recent:.0%} vs {self.baseline:.0%} before "
-            f"({self.documents} documents, z = {self.z:.1f})"
+            f"{self.topic}: negative share {interval_text(self.recent, self.low, self.high)} vs "
+            f"{self.baseline:.0%} before ({self.documents} documents, z = {self.z:.1f})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,18 +102,19 @@ WITH series AS (
     FROM windows
 )
 SELECT 'volume' AS kind, scope, topic, topic_id, recent::DOUBLE AS recent, expected AS baseline, z_volume AS z,
-       recent::INTEGER AS documents
+       recent::INTEGER AS documents, NULL::DOUBLE AS low, NULL::DOUBLE AS high
 FROM scored WHERE recent >= $min_docs AND z_volume >= $threshold
 UNION ALL
 SELECT 'negative', scope, topic, topic_id, p1, p0,
        (p1 - p0) / sqrt(least(greatest(p0, 0.05), 0.95) * (1 - least(greatest(p0, 0.05), 0.95)) / recent_lab),
-       recent_lab::INTEGER
-FROM scored
-WHERE recent_lab >= $min_docs AND p0 IS NOT NULL AND p1 - p0 >= $delta
+       recent_lab::INTEGER, low, high
+FROM (SELECT *, {low} AS low, {high} AS high FROM scored)
+WHERE recent_lab >= $min_docs AND p0 IS NOT NULL AND p1 - p0 >= $delta AND low > p0
   AND (p1 - p0) / sqrt(least(greatest(p0, 0.05), 0.95) * (1 - least(greatest(p0, 0.05), 0.95)) / recent_lab)
       >= $threshold
 ORDER BY z DESC
 """
+_LOW, _HIGH = wilson_sql("recent_neg", "recent_lab")
 
 
 def detect_alerts(db: Target, settings: AlertSettings, today: date) -> list[Alert]:
@@ -116,8 +123,9 @@ def detect_alerts(db: Target, settings: AlertSettings, today: date) -> list[Aler
     first = date.fromordinal(split.toordinal() - settings.baseline_days)
     frame = query(
         db,
-        _SQL,
+        _SQL.format(low=_LOW, high=_HIGH),
         {
+            "z": z_value(),
             "today": today,
             "split": split,
             "first": first,
@@ -139,6 +147,8 @@ def detect_alerts(db: Target, settings: AlertSettings, today: date) -> list[Aler
             z=round(float(row.z), 2),
             documents=int(row.documents),
             severity="high" if row.z >= 2 * settings.threshold else "medium",
+            low=None if pd.isna(row.low) else float(row.low),
+            high=None if pd.isna(row.high) else float(row.high),
         )
         for row in frame.itertuples(index=False)
     ]

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .db import query
+from .rates import CONFIDENCE, wilson, wilson_sql, z_value
 from .target import Target
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -97,7 +98,8 @@ def kpis(db: Target, filters: Filters) -> dict[str, Any]:
         {**params, **filters.period()},
     )
     result = {k: (v.item() if hasattr(v, "item") else v) for k, v in frame.iloc[0].to_dict().items()}
-    result["negative_share"] = result["negative"] / result["labelled"] if result["labelled"] else None
+    rate = wilson(result["negative"], result["labelled"])
+    result.update(negative_share=rate.share, negative_low=rate.low, negative_high=rate.high)
     last = query(
         db, "SELECT run_id, status, started_at, finished_at, error FROM runs ORDER BY started_at DESC LIMIT 1"
     )
@@ -157,16 +159,24 @@ def share_by_topic(db: Target, filters: Filters) -> pd.DataFrame:
     )
 
 
-def own_posts(db: Target, flag_delta: float = 0.15, min_comments: int = 3) -> pd.DataFrame:
-    """Own posts newest first with comments, sentiment mix and questions; `flagged` marks negative swings."""
+def own_posts(
+    db: Target, flag_delta: float = 0.15, min_comments: int = 5, confidence: float = CONFIDENCE
+) -> pd.DataFrame:
+    """Own posts newest first with comments, sentiment mix, questions, the negative share with its Wilson
+    interval; `flagged` marks negative swings (warehouse.rates: interval above the rest of the blog, at
+    least `min_comments` labelled comments, swing ≥ `flag_delta`)."""
+    low, high = wilson_sql("negative", "negative + neutral + positive")
     return query(
         db,
-        """
+        f"""
         SELECT doc_id, published_at, title, url, comments, negative, neutral, positive, questions, negative_share,
-               baseline_share, swing, coalesce(swing >= $delta AND comments >= $min_comments, false) AS flagged
-        FROM agg_own_posts ORDER BY flagged DESC, published_at DESC NULLS LAST
+               negative_low, negative_high, baseline_share, swing,
+               coalesce(negative_low > baseline_share AND swing >= $delta
+                        AND negative + neutral + positive >= $min_comments, false) AS flagged
+        FROM (SELECT *, {low} AS negative_low, {high} AS negative_high FROM agg_own_posts)
+        ORDER BY flagged DESC, published_at DESC NULLS LAST
         """,
-        {"delta": flag_delta, "min_comments": min_comments},
+        {"delta": flag_delta, "min_comments": min_comments, "z": z_value(confidence)},
     )
 
 
@@ -247,16 +257,20 @@ def topic_evidence(db: Target, topics: list[str], start: date, end: date, limit:
 
 
 def topic_summaries(db: Target, topics: list[str], start: date, end: date) -> pd.DataFrame:
-    """Per taxonomy topic: documents and negative share in [start, end] and in the period of equal length before."""
+    """Per taxonomy topic: documents and negative share (with its 95% Wilson interval) in [start, end], and
+    both in the period of equal length before."""
     days = (end - start).days + 1
+    low, high = wilson_sql("a.negative", "a.labelled")
     return query(
         db,
-        """
+        f"""
         WITH t AS (SELECT unnest($topics::VARCHAR[]) AS topic),
         a AS (
             SELECT topic,
                    sum(n) FILTER (WHERE day >= $start) AS documents,
                    sum(n) FILTER (WHERE day < $start) AS previous,
+                   coalesce(sum(n) FILTER (WHERE day >= $start AND sentiment = 'negative'), 0) AS negative,
+                   coalesce(sum(n) FILTER (WHERE day >= $start AND sentiment <> 'unknown'), 0) AS labelled,
                    sum(n) FILTER (WHERE day >= $start AND sentiment = 'negative')
                        / nullif(sum(n) FILTER (WHERE day >= $start AND sentiment <> 'unknown'), 0) AS negative_share,
                    sum(n) FILTER (WHERE day < $start AND sentiment = 'negative')
@@ -267,10 +281,10 @@ def topic_summaries(db: Target, topics: list[str], start: date, end: date) -> pd
             GROUP BY topic
         )
         SELECT t.topic, coalesce(a.documents, 0)::INTEGER AS documents, coalesce(a.previous, 0)::INTEGER AS previous,
-               a.negative_share, a.previous_negative_share
+               a.negative_share, {low} AS negative_low, {high} AS negative_high, a.previous_negative_share
         FROM t LEFT JOIN a USING (topic) ORDER BY documents DESC, t.topic
         """,
-        {"topics": topics, "start": start, "end": end, "days": days},
+        {"topics": topics, "start": start, "end": end, "days": days, "z": z_value()},
     )
 
 

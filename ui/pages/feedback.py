@@ -10,18 +10,18 @@ from ..corrections import correction_panel
 from ..data import alert_settings, cached
 from ..safe import md_escape
 from ..tables import table
-from ..widgets import link, sentiment_mix
+from ..widgets import link, sentiment_mix, share_text
 
 own_posts = cached(insights.own_posts)
 statements = cached(insights.own_statements)
 comments = cached(insights.post_comments)
-MIN_COMMENTS = 3
 
 
 def render() -> None:
     st.title("Own-blog feedback")
-    delta = alert_settings().negative_share_delta
-    posts = own_posts(delta, MIN_COMMENTS)
+    settings = alert_settings()
+    delta, minimum = settings.negative_share_delta, settings.min_documents
+    posts = own_posts(delta, minimum)
     if posts.empty:
         st.info("No own posts collected yet: configure `[own_blog]` and run `resonanz run`.")
         return
@@ -34,11 +34,14 @@ def render() -> None:
         "Negative swings",
         len(flagged),
         delta_color="inverse",
-        help=f"Negative share at least {delta:.0%} above the rest of the blog, ≥ {MIN_COMMENTS} comments",
+        help=(
+            f"The 95% interval of the negative share lies above the rest of the blog's share, the share is at "
+            f"least {delta:.0%} above it, and ≥ {minimum} comments have a sentiment"
+        ),
     )
     for row in flagged.itertuples():
         st.error(
-            f"Negative swing: {md_escape(row.title)} — {row.negative_share:.0%} negative comments "
+            f"Negative swing: {md_escape(row.title)} — {share_text(row)} negative comments "
             f"vs {row.baseline_share:.0%} on the rest of the blog ({row.comments} comments)",
             icon=":material/warning:",
         )
@@ -47,6 +50,8 @@ def render() -> None:
         posts.drop(columns=["doc_id"]),
         title=st.column_config.TextColumn("Post", width="large"),
         swing=st.column_config.NumberColumn("Swing", format="%+.2f"),
+        negative_low=st.column_config.NumberColumn("Negative ≥ (95%)", format="percent"),
+        negative_high=st.column_config.NumberColumn("Negative ≤ (95%)", format="percent"),
         flagged=st.column_config.CheckboxColumn("Negative swing"),
     )
 
@@ -59,6 +64,9 @@ def render() -> None:
     )
     st.markdown(
         "**Sentiment:** " + sentiment_mix(int(row["negative"]), int(row["neutral"]), int(row["positive"]))
+    )
+    st.caption(
+        f"Negative share {share_text(row)} (95% interval) · rest of the blog {row['baseline_share']:.0%}"
     )
     replies = comments(chosen)
     correction_panel(row.to_dict(), replies, "feedback-correct")

@@ -36,7 +36,11 @@ def kpi_tiles(k: dict) -> None:
     cols[1].metric(
         "Negative share",
         "—" if share is None else f"{share:.0%}",
-        help=f"{k['negative']:,} of {k['labelled']:,} documents with sentiment in the period",
+        delta=None if share is None else f"{k['negative_low']:.0%}–{k['negative_high']:.0%} (95% interval)",
+        delta_color="off",
+        delta_arrow="off",
+        help=f"{k['negative']:,} of {k['labelled']:,} documents with sentiment in the period; the range is its "
+        "95% Wilson interval",
     )
     failing = k["failing_sources"]
     cols[2].metric(
