@@ -229,7 +229,7 @@ def enrich(
     """Prefect flow: enrich the documents of `config`'s database (call after `collect`)."""
     summary = run_enrichment(
         db or config.db,
-        ModelSpec.from_config(config.models),
+        ModelSpec.from_config(config.models_in_use),
         taxonomy_from_config(config.topics),
         company_terms=[config.company.name, *config.company.brand_keywords],
         force=force,

@@ -77,6 +77,9 @@ def model_stamp(model_id: str) -> Any:
     path = Path(model_id).expanduser()
     if path.is_dir():
         return _files(path)
+    if path.is_file():  # a head file (e.g. refitted on corrections)
+        stat = path.stat()
+        return [path.name, stat.st_size, stat.st_mtime_ns]
     cache = Path(
         os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub"
     )
@@ -110,7 +113,7 @@ class Gate:
 
 def enrichment_gate(cfg: Config, db: Target) -> Gate:
     """Enrichment reads documents and its own results, and depends on models, taxonomy and nlp code."""
-    models = cfg.models.model_dump()
+    models = cfg.models_in_use.model_dump()
     inputs = {
         "models": models,
         "stamps": {
@@ -127,12 +130,11 @@ def enrichment_gate(cfg: Config, db: Target) -> Gate:
 
 
 def aggregates_gate(cfg: Config, db: Target, today: date | None = None) -> Gate:
-    """The aggregates read documents, sources and every enrichment result, up to today."""
+    """The aggregates read documents, sources, every enrichment result and editors' corrections, up to today."""
     inputs = {
         "brand": list(cfg.company.brand_keywords),
         "today": (today or datetime.now(UTC).date()).isoformat(),
         "code": package_stamp("warehouse"),
     }
-    return Gate(
-        db, "aggregates", inputs, ("documents", "nlp_status", "emerging_runs", "question_groups", "sources")
-    )
+    tables = ("documents", "nlp_status", "emerging_runs", "question_groups", "sources", "corrections")
+    return Gate(db, "aggregates", inputs, tables)

@@ -1,4 +1,5 @@
-"""The `pipeline` flow that `resonanz run` starts: collect → enrich, with run history and a run lock."""
+"""The `pipeline` flow that `resonanz run` starts: collect → refit (when enough editors' corrections came in)
+→ enrich → aggregates, with run history and a run lock."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .interrupt import active_run, interrupted_reason, stopping
 from .lock import run_lock
 from .maintenance import after_run
 from .plan import collect_plan
+from .refit import refit_if_due
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,6 +37,7 @@ class RunSummary:
     status: str  # ok | partial | failed | interrupted
     db: str
     collect: CollectSummary | None = None
+    refit: dict[str, Any] = field(default_factory=dict)
     enrich: dict[str, Any] = field(default_factory=dict)
     operations: dict[str, Any] = field(default_factory=dict)
     aggregates: dict[str, Any] = field(default_factory=dict)
@@ -105,7 +108,11 @@ def _stages(summary: RunSummary, cfg: Config, db_path: Warehouse, enrich: bool, 
     run_id = summary.run_id
     summary.collect = _timed(summary, "collect", lambda: _collect(cfg, db_path, run_id))
     if enrich:
-        summary.enrich = _timed(summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id))
+        summary.refit = _timed(summary, "refit", lambda: _refit(cfg, db_path))
+        refitted = bool(summary.refit.get("refitted"))
+        summary.enrich = _timed(
+            summary, "enrich", lambda: _enrich(cfg, db_path, force_enrich, run_id, refitted)
+        )
     summary.aggregates = _timed(summary, "aggregates", lambda: _refresh(cfg, db_path))
     summary.operations = _timed(summary, "maintenance", lambda: after_run(cfg, db_path))
 
@@ -119,10 +126,22 @@ def _collect(cfg: Config, db_path: Warehouse, run_id: str) -> CollectSummary:
     return collect(collect_plan(cfg, db_path), run_id)
 
 
-def _enrich(cfg: Config, db_path: Warehouse, force: bool, run_id: str) -> dict[str, Any]:
-    """The enrich flow, skipped (no model loaded, nothing regrouped) when none of its inputs changed."""
+def _refit(cfg: Config, db_path: Warehouse) -> dict[str, Any]:
+    """Refit the sentiment head on editors' corrections when enough are new; a failure is reported, not raised."""
+    try:
+        return refit_if_due(cfg, db_path).to_dict()
+    except Exception as exc:
+        log.exception("refitting the sentiment head on corrections failed")
+        return {"refitted": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _enrich(
+    cfg: Config, db_path: Warehouse, force: bool, run_id: str, refitted: bool = False
+) -> dict[str, Any]:
+    """The enrich flow, skipped (no model loaded, nothing regrouped) when none of its inputs changed
+    (a head refitted in this run always re-enriches: its version changed)."""
     gate = enrichment_gate(cfg, db_path)
-    if not force and gate.unchanged():
+    if not force and not refitted and gate.unchanged():
         log.info("enrichment skipped: %s", SKIPPED)
         return {"enriched": dict.fromkeys(gate.detail.get("tasks", ()), 0), "skipped": SKIPPED}
     from .enrich import enrich as enrich_flow  # imports torch and the models: only when there is work

@@ -69,6 +69,8 @@ ENV_CATALOG = "RESONANZ_WAREHOUSE_CATALOG"
 ENV_DATA_PATH = "RESONANZ_WAREHOUSE_DATA_PATH"
 ENV_USER = "RESONANZ_USER"  # the app's default editor name for corrections
 DEFAULT_CONFIG = "resonanz.toml"
+BUILTIN_SENTIMENT = "builtin:sentiment-head"
+REFIT_HEAD = "sentiment-head-corrections.npz"
 
 
 class Config(Section):
@@ -138,6 +140,19 @@ class Config(Section):
         if data_path and "://" not in data_path:
             data_path = str(_resolve(data_path, self.base_dir))
         return Warehouse.lake(catalog, data_path or None)
+
+    @property
+    def refit_head(self) -> Path:
+        """The sentiment head refitted on editors' corrections (flows/refit.py): under the data folder."""
+        return self.data_dir / "models" / REFIT_HEAD
+
+    @property
+    def models_in_use(self) -> Models:
+        """`[models]` as enrichment loads them: the builtin sentiment head is replaced by the head refitted
+        on editors' corrections once a run has written one."""
+        if self.models.sentiment == BUILTIN_SENTIMENT and self.refit_head.is_file():
+            return self.models.model_copy(update={"sentiment": str(self.refit_head)})
+        return self.models
 
     @property
     def data_dir(self) -> Path:

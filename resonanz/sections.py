@@ -264,6 +264,13 @@ class Models(Section):
         le=100,
         description="Distinct blogs an emerging topic needs to be listed (fewer: outlier bucket).",
     )
+    refit_after: int = Field(
+        50,
+        ge=0,
+        le=100_000,
+        description="New sentiment corrections after which a pipeline run refits the builtin head on all "
+        "editors' corrections and re-enriches sentiment (0: never).",
+    )
 
 
 class Schedule(Section):

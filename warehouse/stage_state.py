@@ -19,6 +19,7 @@ _MARKERS = {
     "question_groups": "SELECT count(*), max(updated_at), sum(n_questions) FROM question_groups",
     "sources": "SELECT count(*), md5(string_agg(concat_ws('|', source_id, name, kind, url, own, active), ','"
     " ORDER BY source_id)) FROM sources",
+    "corrections": "SELECT count(*), max(created_at), max(undone_at) FROM corrections",
 }
 
 

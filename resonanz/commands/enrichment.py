@@ -26,7 +26,9 @@ def _models(config: Config):
     from nlp.models import ModelSpec, load_models
 
     terms = (config.company.name, *config.company.brand_keywords)
-    return load_models(ModelSpec.from_config(config.models), taxonomy_from_config(config.topics), terms)
+    return load_models(
+        ModelSpec.from_config(config.models_in_use), taxonomy_from_config(config.topics), terms
+    )
 
 
 def pending(db: Any, config: Config, force: bool) -> tuple[Counter, dict[str, str]]:
@@ -72,7 +74,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     show_progress(args.quiet or args.json, getattr(args, "debug", False))
     summary = run_enrichment(
         db,
-        ModelSpec.from_config(config.models),
+        ModelSpec.from_config(config.models_in_use),
         taxonomy_from_config(config.topics),
         company_terms=[config.company.name, *config.company.brand_keywords],
         force=args.force,

@@ -58,7 +58,7 @@ def _classify(args: argparse.Namespace) -> int:
     config = optional_config(args)
     db = _project_db(args, config)
     texts = read_text_lines(args.input)
-    spec = ModelSpec.from_config(config.models) if config else ModelSpec()
+    spec = ModelSpec.from_config(config.models_in_use) if config else ModelSpec()
     terms = [config.company.name, *config.company.brand_keywords] if config else []
     models = load_models(spec, Taxonomy.from_dicts(_taxonomy(args, config)), tuple(terms))
     sample = None
