@@ -65,7 +65,7 @@ _SAYS = re.compile(
     r"^(?P<author>.{1,80}?)\s*(?:says|said|sagt|schreibt|schrieb|meint|wrote|writes|commented)\s*(?::|\.\.\.|…)?\s*$",
     re.IGNORECASE,
 )
-_BY = re.compile(
+BYLINE_RE = _BY = re.compile(
     r"^\s*(?:posted|written|geschrieben|submitted|kommentiert)?\s*(?:by|von)\s*:?\s+\S", re.IGNORECASE
 )
 _SAYS_ONLY = re.compile(
@@ -114,6 +114,7 @@ def parse_header(line: str, now: datetime | None = None) -> Header | None:
     if not (found or says or _BY.match(rest)):
         return None
     name = " ".join(_GLUE.sub(" ", says["author"] if says else rest).split()).strip(" .,;-–")
+    name = re.sub(r"\s\d{3,}\b", "", name).strip()  # user numbers: "Darkness404 (1287218)"
     if _TIME_ONLY.fullmatch(name):  # "at 2:23 pm" left over: a time, not a name
         name = ""
     words = name.split()

@@ -30,7 +30,7 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 
-from .comment_lines import clean_author, split_header
+from .comment_lines import BYLINE_RE, clean_author, parse_header, split_header
 from .comment_sections import SECTION_RE, byline_comments, definition_list_comments, tokens
 from .dates import find_text_date, parse_any
 from .text import clean_whitespace, element_text
@@ -132,6 +132,8 @@ def find_comment_nodes(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElemen
             continue  # a part inside a comment is that comment's body
         if ancestors and _number(element) and _number(element) == _number(ancestors[0]):
             continue  # li#li-comment-7 > div#comment-7: one comment
+        if ancestors and _own_id(element) and _own_id(element) == _own_id(ancestors[0]):
+            continue  # div#comment_item_7 > div#comment_inner_7: one comment
         if ancestors and _wraps_only(ancestors[0], element):
             # an empty wrapper (li.commentlist-item > div.comment) is the same comment
             chosen.remove(ancestors[0])
@@ -236,6 +238,22 @@ def _text_date(
     return None, None
 
 
+def _byline_author(node: _Node, body: lxml.html.HtmlElement | None, now: datetime | None) -> str | None:
+    """The author of a byline outside the body: "by Athletix Man on Aug 8, 2012 5:21 PM PDT reply"."""
+    for element in node.own(lambda el: el.tag in _DATE_TAGS):
+        if body is not None and (element is body or body in element.iterancestors()):
+            continue
+        raw = element.text_content()
+        if len(raw) <= 2 * _CONTEXT_CHARS and BYLINE_RE.match(raw):
+            link = next((a for a in element.iter("a") if a.text_content().strip()), None)
+            if link is not None and len(link.text_content().split()) <= 6:  # "by <a>Name</a> on …"
+                return clean_author(re.sub(r"\(\d+\)", "", link.text_content()))
+            header = parse_header(" ".join(element_text(element).split()), now)
+            if header is not None and header.author:
+                return header.author
+    return None
+
+
 def _body(node: _Node, author_el: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement | None:
     found = node.own(lambda el: el.get("itemprop") in ("text", "commentText", "articleBody"))
     if found:
@@ -264,7 +282,7 @@ def _node_text(node: _Node, body: lxml.html.HtmlElement | None) -> list[str]:
 
 def _context(element: lxml.html.HtmlElement, nodes: set[lxml.html.HtmlElement]) -> list[str]:
     """Header and footer lines beside a part node: Blogger's `dt` author line and `dd.comment-footer`."""
-    if not (_is_part(element) or element.tag == "dd") or _is_comment_node(element):
+    if not (element.tag == "dd" or (_is_part(element) and not _is_comment_node(element))):
         return []
     lines: list[str] = []
     before = next(element.itersiblings(preceding=True), None)
@@ -288,12 +306,13 @@ def _reply_to(node: _Node, ids: dict[lxml.html.HtmlElement, str]) -> str | None:
 
 
 def _own_id(element: lxml.html.HtmlElement) -> str | None:
-    for attr in ("id", "data-id", "data-comment-id"):
-        found = comment_id_from(element.get(attr))
-        if found:
-            return found
-    number = _number(element)
-    return number
+    header = element.getprevious() if element.tag == "dd" else None  # dt#comment-7 + dd: the dt names it
+    for holder in (element, header) if header is not None and header.tag == "dt" else (element,):
+        for attr in ("id", "data-id", "data-comment-id"):
+            found = comment_id_from(holder.get(attr))
+            if found:
+                return found
+    return _number(element)
 
 
 def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime | None, str | None]:
@@ -303,7 +322,7 @@ def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime 
     published, date_text = _attribute_date(node)
     lines, header = split_header(_node_text(node, body), now, author)
     _, context = split_header(_context(node.element, node.nodes), now)
-    author = author or header.author or context.author
+    author = author or header.author or context.author or _byline_author(node, body, now)
     if published is None:
         published, date_text = header.date, header.date_text
     if published is None:

@@ -186,3 +186,32 @@ def test_a_posts_comment_count_box_is_no_comment() -> None:
     html = """<div class="Comment"><a href="/post/#comments">One Comment</a> Filed under: Frugality</div>
       <ol class="commentlist"><li id="comment-9"><cite>JoAnne</cite> Says:<p>Tacos for everyone.</p></li></ol>"""
     assert [(c[0], c[1], c[4]) for c in comments(html)] == [("9", "JoAnne", "Tacos for everyone.")]
+
+
+def test_thesis_style_dt_header_and_dd_comment() -> None:
+    html = """<div id="comments"><dl id="comment_list">
+      <dt class="comment" id="comment-159067"><span class="comment_num"><a href="#comment-159067">1</a></span>
+        <span class="comment_author">Teresa S</span> <span class="comment_time">November 8, 2012 at 1:38 AM</span></dt>
+      <dd class="comment"><div class="format_text"><p>Surrender is sweet.</p>
+        <p class="reply"><a class="comment-reply-link" href="?replytocom=159067#respond">Reply</a></p></div></dd>
+      </dl></div>"""
+    assert comments(html) == [
+        ("159067", "Teresa S", datetime(2012, 11, 8, 1, 38, tzinfo=UTC), None, "Surrender is sweet.")
+    ]
+
+
+def test_byline_author_and_inner_comment_wrapper_are_one_comment() -> None:
+    html = """<div class="comment_master_list">
+      <div class="citem" id="comment_item_11"><div id="comment_inner_11" class="comment">
+        <div id="comment_body_11" class="cbody"><p>Go A's!</p></div>
+        <p class="by">by <a href="/users/am">Athletix Man</a> on <span class="time">Aug 8, 2012 5:21 PM PDT</span>
+          <a href="#" class="reply_link">reply</a> <a href="#" class="actions_link">actions</a></p></div>
+        <div class="citem" id="comment_item_12"><div id="comment_inner_12" class="comment">
+          <div id="comment_body_12" class="cbody"><p>Me too.</p></div>
+          <p class="by">by <a href="/users/pl">Pop N' Locktapus</a> on <span>Aug 8, 2012 5:23 PM PDT</span></p>
+        </div></div>
+      </div></div>"""
+    assert [(c[0], c[1], c[2], c[3], c[4]) for c in comments(html)] == [
+        ("11", "Athletix Man", datetime(2012, 8, 8, 17, 21, tzinfo=UTC), None, "Go A's!"),
+        ("12", "Pop N' Locktapus", datetime(2012, 8, 8, 17, 23, tzinfo=UTC), "11", "Me too."),
+    ]
