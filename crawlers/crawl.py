@@ -20,7 +20,7 @@ from typing import Any
 
 from .crawlstate import CrawlState
 from .http import DEFAULT_USER_AGENT
-from .records import DocumentRecord, FetchOutcome
+from .records import CommentCheck, DocumentRecord, FetchOutcome
 from .urls import Scope, netloc_of, normalize_url
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,7 @@ def _outcome(
         documents=docs,
         pages=len(pages) + len(errors),
         elapsed_s=elapsed,
+        comment_checks=[CommentCheck(**p["comment_check"]) for p in pages if p.get("comment_check")],
     )
     site_stats = stats.get("sites", {}).get(site.source_id, {})
     outcome.meta = {

@@ -11,8 +11,9 @@ import trafilatura
 
 from .comments import Comment, extract_comments, find_comment_nodes, remove_comment_section
 from .dates import parse_iso
+from .embeds import detect_embed
 from .pagemeta import PageMeta, iter_links, read_meta
-from .records import DocumentRecord
+from .records import CommentCheck, DocumentRecord
 from .text import decode_html, parse_html
 from .urls import comment_url, normalize_url
 
@@ -43,6 +44,7 @@ class PageResult:
     lang: str | None = None
     is_article: bool = False
     comments: list[Comment] = field(default_factory=list)
+    comments_unreachable: str | None = None  # a comment system the crawler cannot read (crawlers.embeds)
     links: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
     encoding: str | None = None
@@ -72,6 +74,7 @@ class PageResult:
                 }
                 for c in self.comments
             ],
+            "comments_unreachable": self.comments_unreachable,
             "feeds": self.feeds,
         }
 
@@ -157,6 +160,7 @@ def extract_tree(
             result.links = list(iter_links(tree, url))
         nodes = find_comment_nodes(tree)
         result.comments = extract_comments(tree, nodes)
+        result.comments_unreachable = detect_embed(tree, comments_found=len(result.comments))
         remove_comment_section(tree, nodes)
     except (RecursionError, ValueError) as exc:  # absurd markup: keep what we have
         return _bad_markup(url, encoding, exc)
@@ -171,6 +175,17 @@ def extract_tree(
     if not text:
         result.error = "no main text found"
     return result
+
+
+def comment_check(result: PageResult, method: str = "html") -> CommentCheck:
+    """How this page's comments were read: a thread the crawler cannot read makes the count incomplete."""
+    return CommentCheck(
+        post_url=result.canonical_url,
+        method=method,
+        comments=len(result.comments),
+        unreachable=result.comments_unreachable,
+        complete=result.comments_unreachable is None,
+    )
 
 
 def page_documents(

@@ -72,6 +72,17 @@ _DOCUMENT_FIELDS = tuple(f.name for f in fields(DocumentRecord))
 
 
 @dataclass(slots=True)
+class CommentCheck:
+    """How the comments of one post were read in one fetch (one `comment_reach` row)."""
+
+    post_url: str  # canonical URL of the post
+    method: str  # wp-rest | wp-feed | blogger-feed | html (crawlers.structured)
+    comments: int = 0
+    unreachable: str | None = None  # a comment system the crawler cannot read (crawlers.embeds)
+    complete: bool = True  # every comment of the post was read: one missing since has been deleted
+
+
+@dataclass(slots=True)
 class FetchOutcome:
     """What happened when one source was fetched in one run (one fetch_log row)."""
 
@@ -88,3 +99,4 @@ class FetchOutcome:
     # conditional-GET state of every URL fetched for this source: url -> (etag, last_modified)
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    comment_checks: list[CommentCheck] = field(default_factory=list)  # per extracted post

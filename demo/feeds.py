@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .model import Comment, Post
-from .render import body_html, comment_html, language, render_template
+from .render import body_html, comment_html, language, render_template, wp_post_id
 
 if TYPE_CHECKING:
     from .site import Site, SiteState
@@ -26,7 +26,7 @@ def guid(site: Site, post: Post) -> str:
     digest = hashlib.sha1(f"{site.blog.slug}/{post.slug}".encode()).hexdigest()
     theme = site.spec.theme
     if theme in ("wordpress", "corporate"):
-        return site.url(f"/?p={int(digest[:6], 16) % 90000 + 100}")
+        return site.url(f"/?p={wp_post_id(site, post)}")
     if theme == "ghost":
         return digest[:24]
     if theme == "medium":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -237,6 +238,12 @@ def render_template(name: str, **context: Any) -> str:
     return ENV.get_template(name).render(**context)
 
 
+def wp_post_id(site: Site, post: Post) -> int:
+    """The numeric post id a WordPress blog would give the post (`?p=N`, `postid-N`, REST `post=N`)."""
+    digest = hashlib.sha1(f"{site.blog.slug}/{post.slug}".encode()).hexdigest()
+    return int(digest[:6], 16) % 90000 + 100
+
+
 def json_ld(site: Site, post: Post) -> Markup:
     """schema.org BlogPosting for the article's <script type="application/ld+json">."""
     data = {
@@ -332,4 +339,14 @@ def article(site: Site, state: SiteState, post: Post) -> str:
         newer=newer,
         older=older,
         json_ld=json_ld(site, post) if site.spec.json_ld else None,
+        post_id=wp_post_id(site, post),
+        comment_embed=comment_embed(site, state, post),
     )
+
+
+def comment_embed(site: Site, state: SiteState, post: Post) -> str | None:
+    """The script-only comment system this post shows instead of its comments (`SiteSpec.comment_embed`)."""
+    here = state.posts.find(post.slug)
+    if site.spec.comment_embed and here is not None and here >= len(state.posts) - site.spec.embed_oldest:
+        return site.spec.comment_embed
+    return None

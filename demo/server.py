@@ -25,6 +25,7 @@ from .hub import Hub, json_response
 from .model import Blog, load_blogs, today_berlin
 from .site import Response, Site
 from .sites import SiteSpec, port_offsets, spec_for
+from .wpapi import API_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(json_response({"published": urls}, datetime.now(UTC)), head=False)
 
     def _serve(self, head: bool) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path + (f"?{parts.query}" if parts.query and parts.path.startswith(API_PREFIX) else "")
         try:
             response = self.server.origin.get(path) or _not_found()
         except Exception:
@@ -138,6 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Cache-Control", "no-cache")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         if status != 304 and not head:
             self.wfile.write(response.body)

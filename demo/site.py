@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
-from . import feeds, render
+from . import feeds, render, wpapi
 from .model import Blog, Post, PostSeq, slugify
 from .render import THEMES_DIR
 from .sites import SiteSpec
@@ -32,6 +32,7 @@ class Response:
     content_type: str
     last_modified: datetime
     status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers (X-WP-Total...)
     etag: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -225,6 +226,8 @@ class Site:
         return routes
 
     def _route(self, path: str, state: SiteState) -> Response | None:
+        if self.spec.wp_api and path.startswith(wpapi.API_PREFIX):
+            return wpapi.route(self, state, path)
         static = self._static_routes().get(path)
         if static is not None:
             make, kind = static

@@ -54,6 +54,9 @@ class SiteSpec:
     drafts: bool = False  # serve content drafts under /drafts/<slug>/ and link them from the home page
     malformed_feed: bool = False
     comment_feeds: bool = False  # wfw:commentRss, <post>/feed/ and /comments/feed/
+    wp_api: bool = False  # WordPress REST API: /wp-json/wp/v2/comments?post=N, api.w.org link, shortlink
+    comment_embed: str | None = None  # "disqus": the `embed_oldest` oldest posts show only a Disqus thread
+    embed_oldest: int = 0
     json_ld: bool = False
     feed_items: int = 20
     page_size: int = 10
@@ -80,7 +83,15 @@ SITES: tuple[SiteSpec, ...] = (
         disallow=("/wp-admin/",),
         feed_items=100,
     ),
-    SiteSpec("mittelstand-digital", theme="wordpress", json_ld=True, disallow=("/wp-admin/",)),
+    # a WordPress blog with its structured comment sources: REST API and per-post comment feeds
+    SiteSpec(
+        "mittelstand-digital",
+        theme="wordpress",
+        json_ld=True,
+        disallow=("/wp-admin/",),
+        comment_feeds=True,
+        wp_api=True,
+    ),
     SiteSpec("rechnungswesen-heute", theme="handmade", feed="atom"),
     SiteSpec("datenschutz-praxis", theme="handmade", feed=None, charset="iso-8859-1"),
     SiteSpec("ki-im-buero", theme="medium"),
@@ -88,7 +99,16 @@ SITES: tuple[SiteSpec, ...] = (
     SiteSpec("finance-ops-weekly", theme="ghost", full_content=False, json_ld=True),
     SiteSpec("cloud-native-notes", theme="medium"),
     SiteSpec("saas-cfo-desk", theme="wordpress", full_content=False, disallow=("/wp-admin/",)),
-    SiteSpec("erp-insider", theme="ghost", drafts=True, disallow=("/drafts/", "/ghost/"), json_ld=True),
+    # used Disqus before moving to native comments: its oldest post still shows only the Disqus thread
+    SiteSpec(
+        "erp-insider",
+        theme="ghost",
+        drafts=True,
+        disallow=("/drafts/", "/ghost/"),
+        json_ld=True,
+        comment_embed="disqus",
+        embed_oldest=1,
+    ),
     SiteSpec("procurement-pulse", theme="handmade", malformed_feed=True),
 )
 _BY_SLUG = {s.slug: s for s in SITES}

@@ -122,7 +122,9 @@ def test_every_blog_gets_its_own_origin(web: DemoWeb):
     assert len(ports) == len(SITES) + 1
     assert list(web.sites) == [s.slug for s in SITES]
     assert "datenschutz-praxis" not in web.feed_urls
-    assert web.comment_feed_urls == {"kontor-blog": web.sites["kontor-blog"] + "/comments/feed/"}
+    assert web.comment_feed_urls == {
+        slug: web.sites[slug] + "/comments/feed/" for slug in ("kontor-blog", "mittelstand-digital")
+    }
 
 
 # --- pages ----------------------------------------------------------------------------------------

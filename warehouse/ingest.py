@@ -11,6 +11,7 @@ import pandas as pd
 
 from crawlers.records import DocumentRecord, FetchOutcome
 
+from .comment_reach import mark_deleted_comments, record_comment_checks
 from .db import transact
 from .neardup import link_near_duplicates
 from .privacy import drop_erased_authors, pseudonymize_comment_authors
@@ -208,7 +209,10 @@ def upsert_documents(
 def record_fetch(
     con: duckdb.DuckDBPyConnection, outcome: FetchOutcome, run_id: str, counts: IngestCounts
 ) -> None:
-    """Write the fetch_log row and the source's state (validators, failure streak)."""
+    """Write the fetch_log row, the source's state (validators, failure streak) and its comment checks."""
+    deleted, restored = mark_deleted_comments(con, outcome, run_id)
+    if deleted or restored:
+        outcome.meta.update(comments_deleted=deleted, comments_restored=restored)
     started = now_utc() - timedelta(seconds=outcome.elapsed_s)
     con.execute(
         """
@@ -249,6 +253,7 @@ def record_fetch(
             """
         )
         con.unregister("incoming_validators")
+    record_comment_checks(con, outcome.source_id, outcome.comment_checks, run_id)
     failed = outcome.status == "error"
     con.execute(
         """

@@ -20,6 +20,7 @@ class PageSeen:
     status: int = 200
     error: str | None = None
     documents: list[dict[str, Any]] = field(default_factory=list)
+    comment_check: dict[str, Any] | None = None  # records.CommentCheck of an article page, as a dict
 
 
 @dataclass(slots=True)

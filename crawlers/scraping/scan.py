@@ -12,11 +12,12 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..extract import extract_tree, page_documents
+from ..extract import comment_check, extract_tree, page_documents
 from ..pagemeta import iter_links, read_meta
+from ..structured import StructuredSource, comments_paginated, discover
 from ..text import decode_html, parse_html
 from ..urls import normalize_url
 from .items import PageSeen
@@ -66,6 +67,7 @@ class PageScan:
     links: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
     known_unchanged: bool = False
+    structured: list[StructuredSource] = field(default_factory=list)  # comment sources to try before the HTML
 
 
 def scan_page(job: PageJob) -> PageScan:
@@ -120,6 +122,11 @@ def _scan(job: PageJob) -> PageScan:
             error=result.error if result.is_article else None,
             documents=[d.to_json() for d in docs],
         )
+        if docs:
+            check = comment_check(result)
+            check.complete = check.complete and not comments_paginated(tree)  # page 2 is not read
+            scan.seen.comment_check = asdict(check)
+            scan.structured = discover(tree, job.url)
     return scan
 
 

@@ -165,14 +165,23 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
+    from warehouse.comment_reach import unreachable_comments
     from warehouse.health import failing_sources, runs_history
 
     cfg = optional_config(args)
     db = db_from(args, cfg)
     threshold = args.threshold or (cfg.operations.failure_threshold if cfg else 3)
     runs, failing = runs_history(db, args.limit), failing_sources(db, threshold)
+    unreachable = unreachable_comments(db)
     if args.json:
-        print_json({"runs": records(runs), "failing_sources": records(failing), "threshold": threshold})
+        print_json(
+            {
+                "runs": records(runs),
+                "failing_sources": records(failing),
+                "threshold": threshold,
+                "comments_unreachable": records(unreachable),
+            }
+        )
         return 1 if args.check and len(failing) else 0
     zone = _timezone(cfg)
     print(f"last {plural(len(runs), 'run')}:" if len(runs) else "no runs yet — `resonanz run` collects")
@@ -187,6 +196,13 @@ def cmd_health(args: argparse.Namespace) -> int:
     for s in failing.itertuples(index=False):
         since = f" since {local_time(s.failing_since, zone)}" if pd.notna(s.failing_since) else ""
         print(f"  ✗ {s.source_id:<28} {s.consecutive_failures} in a row{since} — {s.last_error}")
+    print(
+        f"comments not reachable: {'none found' if unreachable.empty else plural(len(unreachable), 'source')}"
+    )
+    for u in unreachable.itertuples(index=False):
+        print(
+            f"  ! {u.source_id:<28} comments not reachable: {u.system} ({plural(u.posts, 'post')}, e.g. {u.example_url})"
+        )
     return 1 if args.check and len(failing) else 0
 
 

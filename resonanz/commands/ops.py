@@ -85,6 +85,8 @@ def _extract(args: argparse.Namespace) -> int:
     except CheckError as exc:
         raise UserError(str(exc)) from exc
     print_json(result)
+    if result.get("comments_unreachable"):
+        print(f"resonanz: comments not reachable: {result['comments_unreachable']}", file=sys.stderr)
     if not result.get("text"):
         print(f"resonanz: no main text found in {args.target}", file=sys.stderr)
         return 1

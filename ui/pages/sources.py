@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from warehouse import insights
+from warehouse import comment_reach, insights
 
 from ..corrections import correction_panel
 from ..data import cached
@@ -20,6 +20,7 @@ sources = cached(insights.sources_overview)
 source_posts = cached(insights.source_posts)
 post_comments = cached(insights.post_comments)
 options = cached(insights.filter_options)
+unreachable = cached(comment_reach.unreachable_comments)
 
 
 def linked_select(label: str, choices: list[str], fmt: Callable[[str], str], param: str) -> str:
@@ -48,6 +49,20 @@ def sources_table() -> None:
     cols[1].metric("Failing now", int((frame["last_status"] == "error").sum()), delta_color="inverse")
     cols[2].metric("Posts collected", int(frame["posts"].sum()))
     table(frame, source=st.column_config.TextColumn("Source"))
+    comments_not_reachable()
+
+
+def comments_not_reachable() -> None:
+    """Sources whose comment threads a script or iframe shows (Disqus...): not zero, just unread."""
+    frame = unreachable()
+    if frame.empty:
+        return
+    st.markdown("**Comments not reachable**")
+    st.caption(
+        "These posts show their comments through a system the crawler cannot read (a script or an "
+        "iframe from another server). Their comment counts are unknown, not zero."
+    )
+    table(frame)
 
 
 def reading_view() -> None:

@@ -25,6 +25,7 @@ from scrapy.utils.sitemap import Sitemap
 from ...dates import parse_any, parse_iso
 from ...feedparse import entry_link, entry_published, parse_feed
 from ...urls import Scope, netloc_of, normalize_url
+from ..comment_sources import structured_comments
 from ..frontier import Frontier
 from ..items import CrawlError, PageSeen
 from ..scan import PageJob, run_scan  # the runner gives scan the sites (set_sites) before forking
@@ -286,6 +287,8 @@ class BlogSpider(scrapy.Spider):
             if request is not None:
                 yield request
         site.stats["known_unchanged"] += scan.known_unchanged
+        if scan.structured and scan.seen.comment_check:
+            await structured_comments(self.crawler.engine, scan.seen, scan.structured, site.own, site.stats)
         yield scan.seen
 
     def _non_html(self, site: Site, response: Response, ctype: str) -> Iterator[Any]:
