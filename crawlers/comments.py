@@ -30,7 +30,7 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 
-from .comment_lines import BYLINE_RE, clean_author, parse_header, split_header
+from .comment_lines import BYLINE_RE, Header, clean_author, parse_header, split_header
 from .comment_sections import SECTION_RE, byline_comments, definition_list_comments, tokens
 from .dates import find_text_date, parse_any
 from .text import clean_whitespace, element_text
@@ -280,20 +280,35 @@ def _node_text(node: _Node, body: lxml.html.HtmlElement | None) -> list[str]:
     return element_text(node.element, frozenset(skip)).splitlines()
 
 
-def _context(element: lxml.html.HtmlElement, nodes: set[lxml.html.HtmlElement]) -> list[str]:
-    """Header and footer lines beside a part node: Blogger's `dt` author line and `dd.comment-footer`."""
+def _context(
+    element: lxml.html.HtmlElement, nodes: set[lxml.html.HtmlElement]
+) -> list[lxml.html.HtmlElement]:
+    """Header and footer elements beside a part node: Blogger's `dt` author line and `dd.comment-footer`."""
     if not (element.tag == "dd" or (_is_part(element) and not _is_comment_node(element))):
         return []
-    lines: list[str] = []
+    found: list[lxml.html.HtmlElement] = []
     before = next(element.itersiblings(preceding=True), None)
     after = next(element.itersiblings(), None)
     for sibling, banned in ((before, "dd"), (after, "dt")):
         if sibling is None or sibling in nodes or sibling.tag == banned or _is_part(sibling):
             continue
-        text = element_text(sibling)
-        if text and len(text) <= _CONTEXT_CHARS:
-            lines += text.splitlines()
-    return lines
+        if len(sibling.text_content()) <= 2 * _CONTEXT_CHARS:
+            found.append(sibling)
+    return found
+
+
+def _context_header(siblings: list[lxml.html.HtmlElement], now: datetime | None) -> Header:
+    """Author and date of the header/footer siblings: an author class first, else their lines."""
+    lines = [line for s in siblings for line in element_text(s).splitlines()]
+    _, header = split_header(lines, now)
+    marked = [
+        el
+        for s in siblings
+        for el in s.iterdescendants()
+        if isinstance(el.tag, str) and any(map(_is_author_token, tokens(el)))
+    ]
+    author = next(filter(None, (clean_author(element_text(el)) for el in marked)), None)
+    return Header(author or header.author, header.date, header.date_text)
 
 
 def _reply_to(node: _Node, ids: dict[lxml.html.HtmlElement, str]) -> str | None:
@@ -321,7 +336,7 @@ def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime 
     body = _body(node, author_el)
     published, date_text = _attribute_date(node)
     lines, header = split_header(_node_text(node, body), now, author)
-    _, context = split_header(_context(node.element, node.nodes), now)
+    context = _context_header(_context(node.element, node.nodes), now)
     author = author or header.author or context.author or _byline_author(node, body, now)
     if published is None:
         published, date_text = header.date, header.date_text

@@ -15,6 +15,13 @@ _MIN_YEAR, _MAX_YEAR = 1990, 2100
 _GERMAN = re.compile(
     r"(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4})(?:,?\s*(?:um\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:\s*Uhr)?)?"
 )
+# two-digit years, only with a time: "11.06.12 at 11:06 am" (English "at"/am/pm: month.day.year, UTC),
+# "11.06.12 um 14:03" (German: day.month.year, Berlin time)
+_SHORT = re.compile(
+    r"(?<![\d.])(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{2})(?![\d.])"
+    r",?\s*(?:at|um|@|-)?\s*(?P<H>\d{1,2})[:.](?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*Uhr)?",
+    re.IGNORECASE,
+)
 _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
@@ -156,6 +163,15 @@ def _wordy(match: re.Match) -> datetime | None:
     return _build(match["y1"] or match["y2"], month, match["d1"] or match["d2"], hour, match["M"], None, tz)
 
 
+def _short(match: re.Match) -> datetime | None:
+    hour = int(match["H"])
+    if match["ampm"] or re.search(r"\bat\b", match.group(0), re.IGNORECASE):  # English: month.day.year
+        if match["ampm"]:
+            hour = hour % 12 + (12 if match["ampm"].lower().startswith("p") else 0)
+        return _build(2000 + int(match["y"]), match["a"], match["b"], hour, match["M"], None, UTC)
+    return _build(2000 + int(match["y"]), match["b"], match["a"], hour, match["M"], None, GERMAN_TZ)
+
+
 def _relative(match: re.Match, now: datetime) -> datetime | None:
     number = match["n1"] or match["n2"]
     unit = (match["u1"] or match["u2"] or "").lower()
@@ -183,6 +199,9 @@ def find_text_date(text: str | None, now: datetime | None = None) -> DateMatch |
         match = pattern.search(text)
         if match and (value := build(match)):
             candidates.append(DateMatch(value, match.start(), match.end()))
+    match = _SHORT.search(text)
+    if match and (value := _short(match)):
+        candidates.append(DateMatch(value, match.start(), match.end()))
     for match in _WORDY.finditer(text):
         if value := _wordy(match):
             candidates.append(DateMatch(value, match.start(), match.end()))

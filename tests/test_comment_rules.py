@@ -101,6 +101,8 @@ def test_relative_dates(written: str, expected: datetime) -> None:
         ),  # English: not Berlin time
         ("11. Jul, 2012", datetime(2012, 7, 11, tzinfo=UTC)),
         ("September 10, 2012 4:45 AM", datetime(2012, 9, 10, 4, 45, tzinfo=UTC)),
+        ("11.06.12 at 11:06 am", datetime(2012, 11, 6, 11, 6, tzinfo=UTC)),  # English two-digit year: m.d.y
+        ("03.10.12 um 14:03 Uhr", datetime(2012, 10, 3, 12, 3, tzinfo=UTC)),  # German: d.m.y, Berlin time
     ],
 )
 def test_absolute_dates_and_their_span(written: str, expected: datetime) -> None:
@@ -214,4 +216,14 @@ def test_byline_author_and_inner_comment_wrapper_are_one_comment() -> None:
     assert [(c[0], c[1], c[2], c[3], c[4]) for c in comments(html)] == [
         ("11", "Athletix Man", datetime(2012, 8, 8, 17, 21, tzinfo=UTC), None, "Go A's!"),
         ("12", "Pop N' Locktapus", datetime(2012, 8, 8, 17, 23, tzinfo=UTC), "11", "Me too."),
+    ]
+
+
+def test_dt_header_author_class_wins_over_its_line() -> None:
+    html = """<div id="comments"><dl id="comment_list">
+      <dt class="comment author_comment" id="comment-433203"><span class="comment_num"><a href="#c">4</a></span>
+        <p><span class="comment_author">John Quiggin</span> <span class="comment_time">11.06.12 at 11:30 am</span></p></dt>
+      <dd class="comment author_comment"><div class="format_text"><p>As John B suggests.</p></div></dd></dl></div>"""
+    assert comments(html) == [
+        ("433203", "John Quiggin", datetime(2012, 11, 6, 11, 30, tzinfo=UTC), None, "As John B suggests.")
     ]
