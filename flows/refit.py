@@ -70,12 +70,24 @@ def refit_if_due(cfg: Config, db: Target, refitter: Refitter | None = None) -> R
     if summary.due < summary.threshold:
         summary.skipped = f"{summary.due} of {summary.threshold} new corrections"
         return summary
+    return refit_now(cfg, db, refitter, summary)
+
+
+def refit_now(
+    cfg: Config, db: Target, refitter: Refitter | None = None, summary: RefitSummary | None = None
+) -> RefitSummary:
+    """Refit the builtin head on all standing sentiment corrections now, whatever their number (the
+    pipeline's trigger, and `resonanz train --corrections`)."""
+    summary = summary or RefitSummary(threshold=cfg.models.refit_after, due=corrections_since_refit(db))
     refit = refitter or default_refitter()
     if refit is None:
         summary.skipped = "nlp.adapt.refit_head is not available in this version"
         log.warning("%d new corrections, but %s", summary.due, summary.skipped)
         return summary
     examples = training_examples(db)
+    if not examples:
+        summary.skipped = "no sentiment corrections to learn from"
+        return summary
     target = cfg.refit_head
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.stem}.partial{target.suffix}")  # numpy keeps a .npz name as is

@@ -85,6 +85,8 @@ def test_editor_name_comes_from_the_environment_and_topics_can_be_set(
     assert corrections.current_labels(app_env, post_id).topics == ("Cloud-ERP",)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # re-enriches the whole demo corpus
 def test_a_correction_on_read_a_source_survives_enrich_force(app_env: Path, tmp_path: Path):
     post_id, comment = _pricing(app_env)
     source = query(app_env, "SELECT source_id FROM documents WHERE doc_id = ?", [post_id])["source_id"][0]

@@ -116,6 +116,10 @@ def test_overview_kpis_and_digest_show_the_interval(tmp_path: Path):
     kpis = insights.kpis(db, filters)
     rate = wilson(kpis["negative"], kpis["labelled"])
     assert (kpis["negative_low"], kpis["negative_high"]) == (rate.low, rate.high)
+    for frame in (insights.share_by_topic(db, filters), insights.share_by_source(db, filters)):
+        labelled = frame.dropna(subset=["negative_share"])
+        assert len(labelled) and (labelled["negative_low"] <= labelled["negative_share"]).all()
+        assert (labelled["negative_share"] <= labelled["negative_high"]).all()
     person = Recipient("Miriam", "m@example.com", ("Preise & Lizenzen",))
     digest = build_digest(db, person, DigestSettings(days=365), AlertSettings(), ANCHOR)
     summary = digest.summaries[0]

@@ -9,7 +9,7 @@ import pytest
 from fixtures.insight_db import copy_db, shared_insight_db
 
 from flows.gates import enrichment_gate
-from flows.refit import refit_if_due
+from flows.refit import refit_if_due, refit_now
 from resonanz.config import ConfigError, parse_config
 from warehouse import corrections, insights
 from warehouse.db import query
@@ -87,3 +87,12 @@ def test_refit_after_is_validated():
     with pytest.raises(ConfigError, match="refit_after"):
         parse_config("[models]\nrefit_after = -1")
     assert parse_config("").models.refit_after == 50
+
+
+def test_refit_now_learns_from_any_number_of_corrections(setup):
+    db, cfg, ids = setup
+    assert refit_now(cfg, db, FakeRefitter()).skipped == "no sentiment corrections to learn from"
+    corrections.set_sentiment(db, ids[0], "negative", "Anna")
+    done = refit_now(cfg, db, FakeRefitter())
+    assert (done.refitted, done.corrections, done.due) == (True, 1, 1)
+    assert cfg.models_in_use.sentiment == str(cfg.refit_head)

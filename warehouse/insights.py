@@ -125,37 +125,50 @@ def volume(db: Target, filters: Filters, grain: str = "day") -> pd.DataFrame:
     )
 
 
+def _negative_of_labelled(p: str) -> tuple[str, str]:
+    """SQL sums (negative, labelled) over agg_daily rows, columns prefixed by `p`."""
+    return (
+        f"coalesce(sum({p}n) FILTER (WHERE {p}sentiment = 'negative'), 0)",
+        f"coalesce(sum({p}n) FILTER (WHERE {p}sentiment <> 'unknown'), 0)",
+    )
+
+
 def share_by_source(db: Target, filters: Filters) -> pd.DataFrame:
-    """Documents per source in the period, with their share and negative share."""
+    """Documents per source in the period, with their share and negative share (and its 95% interval)."""
     where, params = filters.where("a")
+    low, high = wilson_sql(*_negative_of_labelled("a."))
     return query(
         db,
         f"""
         SELECT coalesce(s.name, a.source_id) AS source, any_value(a.own) AS own, sum(a.n)::INTEGER AS documents,
                sum(a.n) / sum(sum(a.n)) OVER () AS share,
                sum(a.n) FILTER (WHERE a.sentiment = 'negative')
-                   / nullif(sum(a.n) FILTER (WHERE a.sentiment <> 'unknown'), 0) AS negative_share
+                   / nullif(sum(a.n) FILTER (WHERE a.sentiment <> 'unknown'), 0) AS negative_share,
+               {low} AS negative_low, {high} AS negative_high
         FROM agg_daily a LEFT JOIN sources s USING (source_id)
         WHERE {where} AND a.day BETWEEN $start AND $end
         GROUP BY 1 ORDER BY documents DESC
         """,
-        {**params, **filters.period()},
+        {**params, **filters.period(), "z": z_value()},
     )
 
 
 def share_by_topic(db: Target, filters: Filters) -> pd.DataFrame:
-    """Documents per taxonomy topic in the period (a document may count for several topics)."""
+    """Documents per taxonomy topic in the period (a document may count for several topics), with the negative
+    share and its 95% interval."""
     where, params = filters.where(per_topic=True)
+    low, high = wilson_sql(*_negative_of_labelled(""))
     return query(
         db,
         f"""
         SELECT topic, sum(n)::INTEGER AS documents, sum(n) / sum(sum(n)) OVER () AS share,
                sum(n) FILTER (WHERE sentiment = 'negative')
-                   / nullif(sum(n) FILTER (WHERE sentiment <> 'unknown'), 0) AS negative_share
+                   / nullif(sum(n) FILTER (WHERE sentiment <> 'unknown'), 0) AS negative_share,
+               {low} AS negative_low, {high} AS negative_high
         FROM agg_daily WHERE {where} AND day BETWEEN $start AND $end
         GROUP BY topic ORDER BY documents DESC
         """,
-        {**params, **filters.period()},
+        {**params, **filters.period(), "z": z_value()},
     )
 
 
