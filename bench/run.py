@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from .common import OUT, QUIET_ENV, ROOT, available_cores, machine, out_dir
+from .figures import parse_output, record
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
@@ -39,7 +40,7 @@ SUITE = (
         ("--sizes", "10000", "100000", "--reps", "5"),
         ("--sizes", "100000", "1000000", "--reps", "20"),
     ),
-    Bench("crawl", ("-m", "bench.crawl"), ("--pages", "2000"), ("--pages", "5000")),
+    Bench("crawl", ("-m", "bench.crawl"), ("--pages", "1000"), ("--pages", "5000")),
     Bench("incremental", ("-m", "bench.incremental"), ()),
     Bench(
         "memory",
@@ -48,7 +49,7 @@ SUITE = (
         ("--sizes", "5000", "50000"),
         gpu=True,
     ),
-    Bench("enrich_speed", ("bench/enrich_speed.py",), ("--n", "400"), (), gpu=True),
+    Bench("enrich_speed", ("bench/enrich_speed.py",), ("--n", "256"), ("--n", "1024"), gpu=True),
     Bench(
         "scale_storage",
         ("-m", "bench.scale_storage"),
@@ -81,6 +82,8 @@ def run_bench(bench: Bench, quick: bool, device: str | None) -> dict:
         if line.strip() and not line.startswith(("WARNING", "Warning")):
             lines.append(line.rstrip())
     process.wait()
+    figures = parse_output(lines)
+    lines = [line for line in lines if not line.startswith("fig:")]
     result_file = OUT / f"{bench.name}.json"
     return {
         "name": bench.name,
@@ -88,6 +91,7 @@ def run_bench(bench: Bench, quick: bool, device: str | None) -> dict:
         "exit": process.returncode,
         "seconds": round(time.perf_counter() - started, 1),
         "figure": lines[-1] if lines else "",
+        "figures": figures,
         "result": json.loads(result_file.read_text()) if result_file.exists() else None,
     }
 
@@ -146,9 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     for run in runs:
         print(f"{run['name']:13} {_verdict(run):8} {run['figure']}")
+        for key, value in run["figures"]:
+            print(f"{'':22} fig:{key} = {value}")
     (OUT / f"summary-{mode}.json").write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")
-    if not args.no_write and not args.only:
-        update_results(mode, markdown(mode, runs, (before, after), command.strip()))
+    if not args.no_write:
+        for run in runs:  # quick runs log under quick.KEY: README quotes the full sizes
+            if run["exit"] == 0:
+                prefix = "quick." if args.quick else ""
+                record([(prefix + k, v) for k, v in run["figures"]], run["command"])
+        if not args.only:
+            update_results(mode, markdown(mode, runs, (before, after), command.strip()))
     return 0 if all(r["exit"] == 0 for r in runs) else 1
 
 
