@@ -114,7 +114,7 @@ def parse_header(line: str, now: datetime | None = None) -> Header | None:
     if not (found or says or _BY.match(rest)):
         return None
     name = " ".join(_GLUE.sub(" ", says["author"] if says else rest).split()).strip(" .,;-–")
-    name = re.sub(r"\s\d{3,}\b", "", name).strip()  # user numbers: "Darkness404 (1287218)"
+    name = re.sub(r"(?:^|\s)\d{3,}\b", " ", name).strip()  # user and comment numbers: "2691543 malikai"
     if _TIME_ONLY.fullmatch(name):  # "at 2:23 pm" left over: a time, not a name
         name = ""
     words = name.split()
@@ -127,7 +127,7 @@ def parse_header(line: str, now: datetime | None = None) -> Header | None:
     )
 
 
-def _is_name_line(line: str) -> bool:
+def is_name_line(line: str) -> bool:
     words = line.split()
     return 0 < len(words) <= 5 and len(line) <= 60 and not is_chrome(line) and line[-1:] not in ".!?"
 
@@ -165,7 +165,7 @@ def split_header(
         following = parse_header(keep[head + 1], now) if head + 1 < len(keep) else None
         says_next = head + 1 < len(keep) and _SAYS_ONLY.fullmatch(keep[head + 1].strip())
         dated_next = following is not None and following.date is not None and not following.author
-        if found_author is None and _is_name_line(keep[head]) and (says_next or dated_next):
+        if found_author is None and is_name_line(keep[head]) and (says_next or dated_next):
             found_author = keep[head].strip()
             take(head + 1)
             head += 2

@@ -30,7 +30,7 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 
-from .comment_lines import BYLINE_RE, Header, clean_author, parse_header, split_header
+from .comment_lines import BYLINE_RE, Header, clean_author, is_name_line, parse_header, split_header
 from .comment_sections import SECTION_RE, byline_comments, definition_list_comments, tokens
 from .dates import find_text_date, parse_any
 from .text import clean_whitespace, element_text
@@ -330,6 +330,21 @@ def _own_id(element: lxml.html.HtmlElement) -> str | None:
     return _number(element)
 
 
+def _outside_header(node: _Node, body: lxml.html.HtmlElement | None, now: datetime | None) -> Header:
+    """With a body element: what the node's other lines (header and footer around the body) say."""
+    if body is None:
+        return Header(None, None, None)
+    skip = frozenset({body, *(n for n in node.nodes if n is not node.element)})
+    lines = element_text(node.element, skip).splitlines()
+    if len(lines) > 8:
+        return Header(None, None, None)
+    rest, header = split_header(lines, now)
+    if header.author is None and header.date is not None:  # outside the body a bare name is the author
+        name = next((line for line in rest if is_name_line(line) and parse_header(line, now) is None), None)
+        return Header(clean_author(name), header.date, header.date_text)
+    return header
+
+
 def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime | None, str | None]:
     """Text, author, date and the date as written, of one comment node."""
     author, author_el = _author(node)
@@ -337,11 +352,11 @@ def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime 
     published, date_text = _attribute_date(node)
     lines, header = split_header(_node_text(node, body), now, author)
     context = _context_header(_context(node.element, node.nodes), now)
-    author = author or header.author or context.author or _byline_author(node, body, now)
-    if published is None:
-        published, date_text = header.date, header.date_text
-    if published is None:
-        published, date_text = context.date, context.date_text
+    around = _outside_header(node, body, now) if not (author and published) else Header(None, None, None)
+    author = author or header.author or context.author or _byline_author(node, body, now) or around.author
+    for found in (header, context, around):
+        if published is None:
+            published, date_text = found.date, found.date_text
     if published is None:
         published, date_text = _text_date(node, body, now)
     return clean_whitespace("\n".join(lines)), author, published, date_text

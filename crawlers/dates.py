@@ -22,6 +22,13 @@ _SHORT = re.compile(
     r",?\s*(?:at|um|@|-)?\s*(?P<H>\d{1,2})[:.](?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*Uhr)?",
     re.IGNORECASE,
 )
+# slashed dates: "08/09/2012 - 13:04", "10/26/2012 at 12:49 PM" (month/day/year unless the first part
+# cannot be a month), read as UTC
+_SLASH = re.compile(
+    r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?![\d/])"
+    r"(?:,?\s*(?:at|um|@|-|–)?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
 _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
@@ -163,6 +170,14 @@ def _wordy(match: re.Match) -> datetime | None:
     return _build(match["y1"] or match["y2"], month, match["d1"] or match["d2"], hour, match["M"], None, tz)
 
 
+def _slashed(match: re.Match) -> datetime | None:
+    month, day = (match["b"], match["a"]) if int(match["a"]) > 12 else (match["a"], match["b"])
+    hour = match["H"]
+    if hour and match["ampm"]:
+        hour = int(hour) % 12 + (12 if match["ampm"].lower().startswith("p") else 0)
+    return _build(match["y"], month, day, hour, match["M"], None, UTC)
+
+
 def _short(match: re.Match) -> datetime | None:
     hour = int(match["H"])
     if match["ampm"] or re.search(r"\bat\b", match.group(0), re.IGNORECASE):  # English: month.day.year
@@ -199,6 +214,9 @@ def find_text_date(text: str | None, now: datetime | None = None) -> DateMatch |
         match = pattern.search(text)
         if match and (value := build(match)):
             candidates.append(DateMatch(value, match.start(), match.end()))
+    match = _SLASH.search(text)
+    if match and (value := _slashed(match)):
+        candidates.append(DateMatch(value, match.start(), match.end()))
     match = _SHORT.search(text)
     if match and (value := _short(match)):
         candidates.append(DateMatch(value, match.start(), match.end()))

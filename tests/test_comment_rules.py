@@ -102,6 +102,9 @@ def test_relative_dates(written: str, expected: datetime) -> None:
         ("11. Jul, 2012", datetime(2012, 7, 11, tzinfo=UTC)),
         ("September 10, 2012 4:45 AM", datetime(2012, 9, 10, 4, 45, tzinfo=UTC)),
         ("11.06.12 at 11:06 am", datetime(2012, 11, 6, 11, 6, tzinfo=UTC)),  # English two-digit year: m.d.y
+        ("10/26/2012 at 12:49 PM", datetime(2012, 10, 26, 12, 49, tzinfo=UTC)),
+        ("08/09/2012 - 13:04", datetime(2012, 8, 9, 13, 4, tzinfo=UTC)),  # slashed: month/day/year
+        ("25/12/2012", datetime(2012, 12, 25, tzinfo=UTC)),  # unless the first part cannot be a month
         ("03.10.12 um 14:03 Uhr", datetime(2012, 10, 3, 12, 3, tzinfo=UTC)),  # German: d.m.y, Berlin time
     ],
 )
@@ -226,4 +229,21 @@ def test_dt_header_author_class_wins_over_its_line() -> None:
       <dd class="comment author_comment"><div class="format_text"><p>As John B suggests.</p></div></dd></dl></div>"""
     assert comments(html) == [
         ("433203", "John Quiggin", datetime(2012, 11, 6, 11, 30, tzinfo=UTC), None, "As John B suggests.")
+    ]
+
+
+def test_header_outside_the_body_names_author_and_date() -> None:
+    html = """<div class="non_toggle_area" id="comment-2691543">
+      <div class="label"><span class="info">Thu, 08/09/2012 - 13:04 | <a href="#comment-2691543">2691543</a></span>
+        <div><b><a href="/users/malikai">malikai</a></b></div></div>
+      <div class="comment-content"><p>Here's how it looks to us today.</p></div>
+      <div class="links">Login or register to post comments</div></div>"""
+    assert comments(html) == [
+        (
+            "2691543",
+            "malikai",
+            datetime(2012, 8, 9, 13, 4, tzinfo=UTC),
+            None,
+            "Here's how it looks to us today.",
+        )
     ]
