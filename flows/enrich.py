@@ -143,14 +143,8 @@ def run_enrichment(
     topics = models.info("topics")
     register_models(db, [*first, topics])
     summary = EnrichSummary(models={i.task: f"{i.name}@{i.version}" for i in [*first, topics]})
-    with _passes(dask, models) as run_pass:
-        counts = run_pass(db, first, force, page_size, run_id, progress)
-        embedding_version = models.info("embedding").version
-        if taxonomy.topics:
-            calibration = calibrate_topics(models, embedding_sample(db, embedding_version))
-            counts += run_pass(
-                db, [topics], force, page_size, run_id, progress, calibration, embedding_version
-            )
+    with passes(dask, models) as run_pass:
+        counts = enrich_pending(db, models, run_pass, force, page_size, run_id, progress)
     summary.enriched = {t: counts.get(t, 0) for t in (*FIRST_PASS, "topics")}
     _update_emerging(db, models, emerging_days, run_id, summary, emerging)
     _update_question_groups(db, models, summary)
@@ -165,7 +159,26 @@ def run_enrichment(
     return summary
 
 
-def _passes(dask: DaskOptions | None, models: ModelSet) -> contextlib.AbstractContextManager:
+def enrich_pending(
+    db: Target,
+    models: ModelSet,
+    run_pass: Callable[..., Counter],
+    force: bool = False,
+    page_size: int = 1000,
+    run_id: str | None = None,
+    progress: Progress = _log_progress,
+) -> Counter:
+    """The two passes over pending documents (language … embedding, then topics on the stored embeddings)."""
+    counts = run_pass(db, [models.info(t) for t in FIRST_PASS], force, page_size, run_id, progress)
+    embedding_version = models.info("embedding").version
+    if models.taxonomy.topics:
+        calibration = calibrate_topics(models, embedding_sample(db, embedding_version))
+        topics = [models.info("topics")]
+        counts += run_pass(db, topics, force, page_size, run_id, progress, calibration, embedding_version)
+    return counts
+
+
+def passes(dask: DaskOptions | None, models: ModelSet) -> contextlib.AbstractContextManager:
     """The pass function: in this process, or on a Dask cluster with the models loaded on every worker."""
     if dask is None:
         return contextlib.nullcontext(functools.partial(_run_pass, models=models))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dask
 from distributed import WorkerPlugin, wait
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "resonanz-models"
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")  # Dask sets 1 by default
 
 
 class DaskSetupError(RuntimeError):
@@ -103,10 +105,9 @@ def enrich_batch(
 
 def local_cluster_kwargs(options: DaskOptions, api_url: str) -> dict[str, Any]:
     """LocalCluster settings: worker processes with this code, the Prefect API and their share of the cores."""
-    threads = str(options.threads())
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
     env = {"PREFECT_API_URL": api_url, "PYTHONPATH": path}
-    env |= {name: threads for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env |= dict.fromkeys(THREAD_VARS, str(options.threads()))
     return {
         "n_workers": options.workers,
         "threads_per_worker": 1,
@@ -201,10 +202,11 @@ def dask_passes(
     with prefect_api(home / "temporary-server.log"):
         url = configured_api_url()
         if options.address:
-            runner = DaskTaskRunner(address=options.address)
+            runner, spawn_env = DaskTaskRunner(address=options.address), {}
         else:
             runner = DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(options, str(url)))
-        with runner:
+            spawn_env = {f"distributed.nanny.pre-spawn-environ.{k}": options.threads() for k in THREAD_VARS}
+        with runner, dask.config.set(spawn_env):  # thread counts before a worker starts (also on restarts)
             client = runner.client
             check_workers(client)
             plugin = ModelPreload(spec, taxonomy, tuple(terms), options.torch_threads)
