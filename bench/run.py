@@ -57,6 +57,12 @@ SUITE = (
         ("--docs", "1000000", "--ingest-docs", "2000", "--reps", "3", "--query-reps", "5"),
     ),
     Bench("scale_crawl", ("-m", "bench.scale_crawl"), ("--pages", "200", "--blogs", "16"), ()),
+    Bench(
+        "scale_dask",
+        ("-m", "bench.scale_dask"),
+        ("--docs", "300", "--reps", "1"),
+        ("--docs", "3000", "--reps", "3"),
+    ),
 )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import available_cores, out_dir, quiet_environment, save_result, verdict
+from .figures import figure
 from .synth import SynthSpec, fill_warehouse
 
 TARGET = 0.9
@@ -159,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:>10}: {m['docs_per_s']:.1f} docs/s, {m['docs_per_cpu_s']:.2f} docs per CPU-second (median)"
         )
     print(f"info: 2 Dask workers vs in-process: {speed_2:.2f}x docs/s, {per_cpu_2:.2f}x docs per CPU-second")
+    figure("scale_dask.docs", str(args.docs))
+    figure("scale_dask.in_process_docs_per_s", f"{median['in-process']['docs_per_s']:.1f}")
+    figure("scale_dask.one_worker_docs_per_s", f"{median['dask-1']['docs_per_s']:.1f}")
+    figure("scale_dask.two_workers_speed_ratio", f"{speed_2:.2f}")
+    figure("scale_dask.two_workers_per_cpu_ratio", f"{per_cpu_2:.2f}")
+    figure("scale_dask.cluster_1_worker_s", f"{setup_1:.1f}")
+    figure("scale_dask.ratio", f"{ratio:.2f}")
     print(
         f"scale_dask: 1 Dask worker {median['dask-1']['docs_per_s']:.1f} docs/s vs in-process "
         f"{median['in-process']['docs_per_s']:.1f} docs/s = {ratio:.2f} ({verdict(ratio, TARGET, at_most=False)})"
