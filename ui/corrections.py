@@ -19,7 +19,7 @@ from warehouse.corrections import SENTIMENT_LABELS, CorrectionError
 from warehouse.db import DatabaseBusy
 
 from .data import app_config, cached, db_path
-from .safe import md_escape
+from .safe import md_escape, plain
 from .widgets import filter_options, sentiment_badge
 
 labels_of = cached(corrections.current_labels)
@@ -49,12 +49,10 @@ def _write(action: Callable[..., object], *args: object) -> None:
 
 
 def _choices(post: dict, comments: pd.DataFrame) -> dict[str, str]:
-    excerpt = md_escape(str(post.get("title") or "(untitled)"), 80)
-    docs = {str(post["doc_id"]): f"Post: {excerpt}"}
+    """Options of the document picker (plain text): the post, then its comments with their sentiment."""
+    docs = {str(post["doc_id"]): f"Post: {plain(str(post.get('title') or '(untitled)'), 80)}"}
     for c in comments.itertuples():
-        docs[str(c.doc_id)] = (
-            f"[{c.sentiment}] {md_escape(c.author or '(anonymous)', 30)}: {md_escape(c.text, 70)}"
-        )
+        docs[str(c.doc_id)] = f"[{c.sentiment}] {plain(c.author or '(anonymous)', 30)}: {plain(c.text, 70)}"
     return docs
 
 

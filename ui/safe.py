@@ -15,6 +15,11 @@ def _one_line(text: str | None, limit: int | None) -> str:
     return value
 
 
+def plain(text: str | None, limit: int | None = None) -> str:
+    """One line of text, shortened, for widget options (Streamlit shows them as plain text, never as markup)."""
+    return _one_line(text, limit)
+
+
 def md_escape(text: str | None, limit: int | None = None) -> str:
     """Escape Markdown and HTML so scraped text renders literally in st.markdown (never as markup)."""
     value = _one_line(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
