@@ -18,52 +18,76 @@ import re
 import lxml.etree
 import lxml.html
 
-from .text import element_text
-
-# (system, pattern on script src / iframe src / inline script text, pattern on container id or class)
-_SYSTEMS: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = tuple(
-    (name, re.compile(src, re.IGNORECASE), re.compile(box, re.IGNORECASE) if box else None)
+# (system, pattern on script attributes / inline script text / iframe src, id or class of its container)
+_SYSTEMS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (name, re.compile(src, re.IGNORECASE), box)
     for name, src, box in (
-        ("Disqus", r"disqus\.com/|disqus_shortname|disqus_config|\bDISQUS\.", r"^disqus_thread$"),
-        (
-            "Facebook comments",
-            r"facebook\.com/plugins/comments",
-            r"^fb-comments$",
-        ),
-        ("Commento", r"commento\.io|/js/commento\.js", r"^commento$"),
-        ("Hyvor Talk", r"talk\.hyvor\.com|hyvor-talk", r"^hyvor-talk-view$"),
-        ("utterances", r"utteranc\.es", r"^utterances$"),
-        ("giscus", r"giscus\.app", r"^giscus$"),
-        ("Isso", r"/isso/|data-isso", r"^isso-thread$"),
-        ("Remark42", r"remark42|remark_config", r"^remark42$"),
-        ("Cusdis", r"cusdis\.com", r"^cusdis_thread$"),
-        ("Graph Comment", r"graphcomment\.com|__semio__", r"^graphcomment$"),
-        ("IntenseDebate", r"intensedebate\.com", r"^idc-container"),
-        ("Vuukle", r"vuukle\.com", r"^vuukle-comments$"),
-        ("Coral Talk", r"coral\.js|coralproject|Coral\.createStreamEmbed", r"^coral_thread$"),
-        ("Discourse", r"DiscourseEmbed|/javascripts/embed\.js", r"^discourse-comments$"),
-        ("Cackle", r"cackle\.me", r"^mc-container$"),
-        ("HTML Comment Box", r"htmlcommentbox\.com", r"^HCB_comment_box$"),
-        ("Waline", r"waline", r"^waline$"),
-        ("Twikoo", r"twikoo", r"^tcomment$"),
+        ("Disqus", r"disqus\.com/|disqus_shortname|disqus_config|\bDISQUS\.", "disqus_thread"),
+        ("Facebook comments", r"facebook\.com/plugins/comments", "fb-comments"),
+        ("Commento", r"commento\.io|/js/commento\.js", "commento"),
+        ("Hyvor Talk", r"talk\.hyvor\.com|hyvor-talk", "hyvor-talk-view"),
+        ("utterances", r"utteranc\.es", "utterances"),
+        ("giscus", r"giscus\.app", "giscus"),
+        ("Isso", r"/isso/|data-isso", "isso-thread"),
+        ("Remark42", r"remark42|remark_config", "remark42"),
+        ("Cusdis", r"cusdis\.com", "cusdis_thread"),
+        ("Graph Comment", r"graphcomment\.com|__semio__", "graphcomment"),
+        ("IntenseDebate", r"intensedebate\.com", "idc-container"),
+        ("Vuukle", r"vuukle\.com", "vuukle-comments"),
+        ("Coral Talk", r"coral\.js|coralproject|Coral\.createStreamEmbed", "coral_thread"),
+        ("Discourse", r"DiscourseEmbed|/javascripts/embed\.js", "discourse-comments"),
+        ("Cackle", r"cackle\.me", "mc-container"),
+        ("HTML Comment Box", r"htmlcommentbox\.com", "HCB_comment_box"),
+        ("Waline", r"waline", "waline"),
+        ("Twikoo", r"twikoo", "tcomment"),
     )
 )
 _COMMENT_WORD = re.compile(r"comment|kommentar|discussion|diskussion|respons", re.IGNORECASE)
 _SCRIPTS = lxml.etree.XPath("//script")
 _IFRAMES = lxml.etree.XPath("//iframe")
-_MARKED = lxml.etree.XPath("//*[@id or @class]")
 _CUSTOM_TAGS = {"hyvor-talk-comments": "Hyvor Talk", "cusdis-thread": "Cusdis"}
+_NAMES = [name for name, _, _ in _SYSTEMS]
+_ANY_SOURCE = re.compile("|".join(f"(?P<s{i}>{src.pattern})" for i, (_, src, _) in enumerate(_SYSTEMS)), re.I)
+_BOX_NAMES = {box: name for name, _, box in _SYSTEMS}
+_MARKED = lxml.etree.XPath("//*[@id or @class]")
+# plain substrings one of which every source pattern needs: the regex runs only where one occurs
+_HINTS = (
+    "disqus",
+    "facebook.com/plugins",
+    "commento",
+    "hyvor",
+    "utteranc",
+    "giscus",
+    "isso",
+    "remark",
+    "cusdis",
+    "graphcomment",
+    "__semio__",
+    "intensedebate",
+    "vuukle",
+    "coral",
+    "discourse",
+    "cackle",
+    "htmlcommentbox",
+    "waline",
+    "twikoo",
+    "embed.js",
+)
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+
+
+def _has_text(element: lxml.html.HtmlElement) -> bool:
+    """Any visible text inside (stops at the first: cheap on a full comment section)."""
+    for node in element.iter():
+        if isinstance(node.tag, str) and node.tag not in _INVISIBLE and (node.text or "").strip():
+            return True
+        if node is not element and (node.tail or "").strip():
+            return True
+    return False
 
 
 def _tokens(element: lxml.html.HtmlElement) -> list[str]:
     return [element.get("id") or "", *(element.get("class") or "").split()]
-
-
-_NAMES = [name for name, _, _ in _SYSTEMS]
-_ANY_SOURCE = re.compile("|".join(f"(?P<s{i}>{src.pattern})" for i, (_, src, _) in enumerate(_SYSTEMS)), re.I)
-_ANY_BOX = re.compile(
-    "|".join(f"(?P<b{i}>{box.pattern})" for i, (_, _, box) in enumerate(_SYSTEMS) if box is not None), re.I
-)
 
 
 def _known_system(tree: lxml.html.HtmlElement) -> str | None:
@@ -73,14 +97,18 @@ def _known_system(tree: lxml.html.HtmlElement) -> str | None:
     ]
     texts += [f.get("src") or f.get("data-src") or "" for f in _IFRAMES(tree)]
     for text in texts:
+        lower = text.lower()
+        if not any(hint in lower for hint in _HINTS):
+            continue
         found = _ANY_SOURCE.search(text)
         if found:
             return _NAMES[int(found.lastgroup[1:])]
     for element in _MARKED(tree):
         for token in _tokens(element):
-            found = _ANY_BOX.match(token) if token else None
-            if found:
-                return _NAMES[int(found.lastgroup[1:])]
+            if token in _BOX_NAMES:
+                return _BOX_NAMES[token]
+            if token.startswith("idc-container"):
+                return "IntenseDebate"
     for element in tree.iter(*_CUSTOM_TAGS):
         return _CUSTOM_TAGS[element.tag]
     return None
@@ -95,9 +123,9 @@ def _generic_thread(tree: lxml.html.HtmlElement) -> str | None:
     for element in _MARKED(tree):
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "body", "html"):
             continue
-        if not any(_COMMENT_WORD.search(t) for t in _tokens(element)):
+        if not _COMMENT_WORD.search(" ".join(_tokens(element))):
             continue
-        if element_text(element).strip() or element.xpath(".//form | .//textarea"):
+        if _has_text(element) or element.xpath(".//form | .//textarea"):
             continue
         parent = element.getparent()
         if parent is not None and parent.xpath("./script | .//script"):
