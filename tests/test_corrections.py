@@ -210,3 +210,18 @@ def test_corrections_on_both_backends(any_db: object):
     corrections.undo(any_db, docs[0].doc_id, "sentiment", "Anna")
     assert negatives() == 0
     assert len(corrections.list_corrections(any_db)) == 2
+
+
+def test_readers_use_the_effective_views_only():
+    """Every read of sentiment or topics outside the enrichment writer goes through the corrected views."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"\b(FROM|JOIN)\s+doc_(sentiment|topics)\b", re.IGNORECASE)
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("warehouse", "ui", "flows", "resonanz")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path.name != "enrichment.py" and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
