@@ -96,3 +96,30 @@ def test_refit_now_learns_from_any_number_of_corrections(setup):
     done = refit_now(cfg, db, FakeRefitter())
     assert (done.refitted, done.corrections, done.due) == (True, 1, 1)
     assert cfg.models_in_use.sentiment == str(cfg.refit_head)
+
+
+def test_run_summary_says_when_the_head_was_refitted():
+    from resonanz.commands.summary import refit_lines
+
+    done = {
+        "refitted": True,
+        "corrections": 60,
+        "version": "head-6+corr60-ab12cd34",
+        "due": 60,
+        "threshold": 50,
+    }
+    assert refit_lines(done) == ["sentiment head refitted on 60 corrections: head-6+corr60-ab12cd34"]
+    assert (
+        refit_lines({"refitted": False, "due": 12, "threshold": 50, "skipped": "12 of 50 new corrections"})
+        == []
+    )
+    missing = {
+        "refitted": False,
+        "due": 50,
+        "threshold": 50,
+        "skipped": "nlp.adapt.refit_head is not available",
+    }
+    assert refit_lines(missing) == ["sentiment head not refitted: nlp.adapt.refit_head is not available"]
+    assert refit_lines({"refitted": False, "error": "ValueError: boom"}) == [
+        "sentiment head not refitted: ValueError: boom"
+    ]

@@ -46,6 +46,18 @@ def enrich_lines(enrich: dict[str, Any], quiet: bool = False) -> list[str]:
     return lines
 
 
+def refit_lines(refit: dict[str, Any]) -> list[str]:
+    """A line when the run refitted the sentiment head on corrections, or was due to and could not."""
+    if refit.get("refitted"):
+        return [
+            f"sentiment head refitted on {plural(refit['corrections'], 'correction')}: {refit['version']}"
+        ]
+    reason = refit.get("error") or (
+        refit.get("skipped") if refit.get("due", 0) >= refit.get("threshold", 0) > 0 else None
+    )
+    return [f"sentiment head not refitted: {reason}"] if reason else []
+
+
 def run_lines(summary: dict[str, Any], quiet: bool = False) -> list[str]:
     """The run as lines of text; quiet: headline, counts, failing sources and errors only."""
     docs = summary.get("documents", {})
@@ -79,6 +91,7 @@ def run_lines(summary: dict[str, Any], quiet: bool = False) -> list[str]:
         lines.append(
             "  no sources configured: add some with `resonanz add-feed URL` or `resonanz add-site URL`"
         )
+    lines += refit_lines(summary.get("refit") or {})
     lines += enrich_lines(summary.get("enrich") or {}, quiet)
     operations = summary.get("operations") or {}
     retention = operations.get("retention")
