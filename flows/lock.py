@@ -36,6 +36,17 @@ class RunLocked(RuntimeError):
     """Another run holds the database's run lock."""
 
 
+class LockUnavailable(RuntimeError):
+    """The Redis of `[scale] redis_url` cannot be reached to take or check the run lock."""
+
+
+def _unreachable(url: str, exc: Exception) -> LockUnavailable:
+    return LockUnavailable(
+        f"cannot reach Redis at {url} ([scale] redis_url) for the run lock: {str(exc).rstrip('.')}; "
+        "start it, or remove redis_url to run on this host alone"
+    )
+
+
 def lock_path(db: Target, scope: str = "run") -> Path:
     path = as_warehouse(db).run_lock_path()
     return path if scope == "run" else path.with_name(f"{path.name}.{scope}")
@@ -67,9 +78,13 @@ def redis_run_lock(db: Target, url: str, scope: str = "run") -> Iterator[str]:
 
     server = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
     key, token = redis_lock_key(db, scope), f"{uuid.uuid4().hex} {_holder()}"
-    if not server.set(key, token, nx=True, ex=REDIS_LOCK_TTL_S):
-        held = (server.get(key) or b"").decode("utf-8", "replace")
-        raise _message(db, held.partition(" ")[2] or "unknown") from None
+    try:
+        taken = server.set(key, token, nx=True, ex=REDIS_LOCK_TTL_S)
+        held = b"" if taken else (server.get(key) or b"")
+    except redis.RedisError as exc:
+        raise _unreachable(url, exc) from None
+    if not taken:
+        raise _message(db, held.decode("utf-8", "replace").partition(" ")[2] or "unknown")
     stop = threading.Event()
     renew, release = server.register_script(_RENEW), server.register_script(_RELEASE)
 
@@ -122,7 +137,10 @@ def check_run_lock(db: Target, redis_url: str | None = None) -> None:
     if redis_url:
         import redis
 
-        held = redis.Redis.from_url(url=redis_url, socket_timeout=10).get(redis_lock_key(db))
+        try:
+            held = redis.Redis.from_url(redis_url, socket_timeout=10).get(redis_lock_key(db))
+        except redis.RedisError as exc:
+            raise _unreachable(redis_url, exc) from None
         if held:
             raise _message(db, held.decode("utf-8", "replace").partition(" ")[2] or "unknown")
 

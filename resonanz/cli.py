@@ -96,7 +96,7 @@ def sub_commands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 
 def describe(exc: BaseException) -> tuple[str, int]:
     """The one-line message and exit status for an error that ends a command."""
-    from flows.lock import RunLocked
+    from flows.lock import LockUnavailable, RunLocked
     from warehouse.db import DatabaseBusy, DatabaseMissing
     from warehouse.target import WarehouseError
 
@@ -106,6 +106,8 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return str(exc), 2  # may list several keys, one per indented line
     if isinstance(exc, RunLocked):
         return str(exc), 3
+    if isinstance(exc, LockUnavailable):
+        return str(exc), 1
     if isinstance(exc, DatabaseMissing | DatabaseBusy):
         return str(exc), 1
     if isinstance(exc, OSError) and exc.strerror:

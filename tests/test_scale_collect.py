@@ -65,3 +65,17 @@ def test_redis_run_lock_is_exclusive_per_database_and_scope(redis_url: str, tmp_
     with redis_run_lock(db, redis_url):  # released
         pass
     assert key == redis_lock_key(db)
+
+
+def test_a_run_without_its_redis_stops_before_writing(tmp_path) -> None:
+    from reliability import ResonanzProcess, prefect_env, write_config
+
+    missing = f"unix://{tmp_path}/no-redis.sock"
+    config = write_config(
+        tmp_path, feeds=[{"id": "x", "url": "http://127.0.0.1:9/feed.xml"}], scale={"redis_url": missing}
+    )
+    with ResonanzProcess(["run", "--no-enrich", "--config", str(config)], prefect_env(tmp_path)) as run:
+        assert run.finish(120) == 1
+    assert f"resonanz: cannot reach Redis at {missing} ([scale] redis_url) for the run lock" in run.output
+    assert "Traceback" not in run.output
+    assert not (tmp_path / "resonanz.duckdb").exists()  # nothing written
