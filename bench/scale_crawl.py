@@ -19,6 +19,8 @@ import shutil
 import time
 from pathlib import Path
 
+import psutil
+
 from bench.services import RedisServer
 from crawlers.crawl import CrawlSettings, SiteSpec, crawl_sites
 
@@ -44,7 +46,14 @@ def settings(args: argparse.Namespace, cache: Path, redis_url: str | None, proce
     )
 
 
-def one_run(served: Served, args: argparse.Namespace, redis_url: str | None, processes: int) -> dict:
+def _service_cpu(pids: list[int]) -> float:
+    """CPU seconds of the web server and redis-server so far (they run the whole bench)."""
+    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in pids)
+
+
+def one_run(
+    served: Served, args: argparse.Namespace, redis_url: str | None, processes: int, services: list[int]
+) -> dict:
     """Crawl the whole web once; pages/s and the server's count of URLs fetched more than once."""
     work = out_dir("scale-crawl-work", f"p{processes}{'' if redis_url else '-plain'}")
     shutil.rmtree(work, ignore_errors=True)
@@ -53,7 +62,7 @@ def one_run(served: Served, args: argparse.Namespace, redis_url: str | None, pro
         for slug, base in zip(served.web.slugs, served.base_urls, strict=True)
     ]
     served.reset()
-    started, cpu = time.perf_counter(), _children_cpu()
+    started, cpu, service_cpu = time.perf_counter(), _children_cpu(), _service_cpu(services)
     outcomes = crawl_sites(
         sites,
         work_dir=work,
@@ -62,6 +71,7 @@ def one_run(served: Served, args: argparse.Namespace, redis_url: str | None, pro
         timeout_s=1800,
     )
     seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    service_cpu = _service_cpu(services) - service_cpu
     fetched = served.fetched()
     pages = {url: n for url, n in fetched.items() if not url.endswith("/robots.txt")}
     twice = sorted(url for url, n in pages.items() if n > 1)
@@ -82,6 +92,7 @@ def one_run(served: Served, args: argparse.Namespace, redis_url: str | None, pro
         "pages_per_s": round(sum(pages.values()) / seconds, 2),
         "cpu_s": round(cpu, 1),
         "cpu_ms_per_page": round(cpu / max(1, sum(pages.values())) * 1000, 1),
+        "service_cpu_s": round(service_cpu, 1),
     }
 
 
@@ -98,7 +109,8 @@ def report(run: dict, blogs: int) -> None:
         f"URLs fetched more than once: {run['fetched_twice']} {run['examples_twice'] or ''}; "
         f"robots.txt fetches: {run['robots_fetches']} for {blogs} hosts; failed sites: {run['failed_sites']}; "
         f"crawler CPU {run['cpu_s']:.0f} s = {run['cpu_ms_per_page']:.0f} ms per page, "
-        f"{run['cpu_s'] / run['seconds']:.2f} cores busy on average",
+        f"{run['cpu_s'] / run['seconds']:.2f} cores busy on average (+ {run['service_cpu_s'] / run['seconds']:.2f} "
+        "for the web server and Redis)",
         flush=True,
     )
 
@@ -129,10 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             f"response, {args.delay:g} s per-host gap, {args.concurrency} requests in flight per process",
             flush=True,
         )
+        services = [served.process.pid, redis.process.pid]
         if args.plain:
-            report(one_run(served, args, None, 1), blogs)
+            report(one_run(served, args, None, 1, services), blogs)
         for processes in args.processes:
-            runs.append(one_run(served, args, redis.url, processes))
+            runs.append(one_run(served, args, redis.url, processes, services))
             report(runs[-1], blogs)
     cores = min(cores_before, available_cores())
     print(f"cores available to this run (of {os.cpu_count()}): {cores:.2f}")
