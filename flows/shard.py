@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 SHARD_FLOW = "collect-shard"
 SHARD_DEPLOYMENT = "resonanz-collect-shard"
 POLL_S = 2.0
+WAIT_S = 4 * 3600.0  # a shard run not final by then (its worker host died?) is recorded as failed
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -130,6 +131,7 @@ def collect_sharded(cfg: Config, db: Warehouse, round_id: str) -> CollectSummary
     ]
     log.info("collection split over %d shard runs: %s", shards, ", ".join(str(r.id) for r in runs))
     states: dict[int, str] = {}
+    deadline = started + WAIT_S
     with get_client(sync_client=True) as client:
         while len(states) < shards:
             for k, run in enumerate(runs):
@@ -137,6 +139,8 @@ def collect_sharded(cfg: Config, db: Warehouse, round_id: str) -> CollectSummary
                     state = client.read_flow_run(run.id).state
                     if state is not None and state.type.value in FINAL:
                         states[k] = state.type.value
+                    elif time.monotonic() > deadline:
+                        states[k] = f"{state.type.value if state else 'UNKNOWN'} after {WAIT_S / 3600:g} h"
             if len(states) < shards:
                 time.sleep(POLL_S)
     summary = _gathered(db, round_id, shards, states)
