@@ -91,3 +91,23 @@ def _wrap(run: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
     for element in run:
         wrapper.append(element)  # moves the element (and its tail) into the wrapper
     return wrapper
+
+
+def drop_sections(elements: list[lxml.html.HtmlElement]) -> None:
+    """Remove the comment section around the outermost comment nodes (or the nodes themselves)."""
+    nodes = set(elements)
+    sections: list[lxml.html.HtmlElement] = []
+    for element in elements:
+        if any(a in nodes for a in element.iterancestors()):
+            continue
+        section = element
+        for ancestor in element.iterancestors():
+            if ancestor.tag in ("body", "html", "main"):
+                break
+            if any(SECTION_RE.match(t) for t in [ancestor.get("id") or "", *tokens(ancestor)]):
+                section = ancestor
+        if not any(section is s for s in sections):
+            sections.append(section)
+    for section in sections:
+        if section.getparent() is not None:
+            section.drop_tree()

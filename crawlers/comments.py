@@ -30,8 +30,16 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 
-from .comment_lines import BYLINE_RE, Header, clean_author, is_name_line, parse_header, split_header
-from .comment_sections import SECTION_RE, byline_comments, definition_list_comments, tokens
+from .comment_lines import (
+    BYLINE_RE,
+    Header,
+    clean_author,
+    is_chrome,
+    is_name_line,
+    parse_header,
+    split_header,
+)
+from .comment_sections import byline_comments, definition_list_comments, drop_sections, tokens
 from .dates import find_text_date, parse_any
 from .text import clean_whitespace, element_text
 from .urls import comment_id_from, fallback_comment_id
@@ -359,7 +367,25 @@ def _read(node: _Node, now: datetime | None) -> tuple[str, str | None, datetime 
             published, date_text = found.date, found.date_text
     if published is None:
         published, date_text = _text_date(node, body, now)
+    title = _title(node, body, author_el)
+    if title and (not lines or title not in lines[0]):
+        lines = [title, *lines]
     return clean_whitespace("\n".join(lines)), author, published, date_text
+
+
+def _title(
+    node: _Node, body: lxml.html.HtmlElement | None, author_el: lxml.html.HtmlElement | None
+) -> str | None:
+    """A comment's own title outside its body (`h5.comment_title`, `.subject`): part of what the reader wrote."""
+    if body is None:
+        return None
+    for element in node.own_classed(lambda t: "title" in t or "subject" in t):
+        if element is author_el or body in element.iterancestors() or element in body.iterancestors():
+            continue
+        text = " ".join(element_text(element).split())
+        if 0 < len(text) <= _CONTEXT_CHARS and parse_header(text) is None and not is_chrome(text):
+            return text
+    return None
 
 
 def extract_comments(
@@ -390,20 +416,4 @@ def remove_comment_section(
     tree: lxml.html.HtmlElement, elements: list[lxml.html.HtmlElement] | None = None
 ) -> None:
     """Remove the comment section (or the comment nodes) so main-text extraction cannot see it."""
-    elements = find_comment_nodes(tree) if elements is None else elements
-    nodes = set(elements)
-    sections: list[lxml.html.HtmlElement] = []
-    for element in elements:
-        if any(a in nodes for a in element.iterancestors()):
-            continue
-        section = element
-        for ancestor in element.iterancestors():
-            if ancestor.tag in ("body", "html", "main"):
-                break
-            if any(SECTION_RE.match(t) for t in [ancestor.get("id") or "", *tokens(ancestor)]):
-                section = ancestor
-        if not any(section is s for s in sections):
-            sections.append(section)
-    for section in sections:
-        if section.getparent() is not None:
-            section.drop_tree()
+    drop_sections(find_comment_nodes(tree) if elements is None else elements)

@@ -247,3 +247,12 @@ def test_header_outside_the_body_names_author_and_date() -> None:
             "Here's how it looks to us today.",
         )
     ]
+
+
+def test_a_comments_own_title_belongs_to_its_text() -> None:
+    html = """<div class="citem" id="comment_item_5"><div class="comment">
+      <h5 class="comment_title"><a href="#">Highlights missing?</a></h5>
+      <div class="cbody"><p>After the 6th inning nothing.</p></div>
+      <p class="by">by <a href="/u/p">pachydermfan</a> on Aug 8, 2012 7:01 PM PDT</p></div></div>"""
+    assert comments(html)[0][1] == "pachydermfan"
+    assert comments(html)[0][4] == "Highlights missing?\nAfter the 6th inning nothing."
