@@ -196,3 +196,15 @@ def test_serve_schedules_compaction_only_for_a_ducklake(tmp_path: Path):
     result = compact_flow.fn(str(config), lake)
     assert result["keep_days"] == 0 and result["expired_snapshots"] and result["data_files"] >= 1
     assert compact_flow.fn(str(config), str(tmp_path / "f.duckdb")) == {}
+
+
+def test_an_unreachable_catalog_is_one_line(capsys: pytest.CaptureFixture[str]):
+    from bench.services import free_port
+
+    lake = f"ducklake:postgres:dbname=nowhere host=127.0.0.1 port={free_port()} user=resonanz"
+    for argv in (["init", "--data-path", "/tmp/x"], ["migrate"]):
+        code, _, err = _cli(capsys, "warehouse", *argv, "--db", lake)
+        assert code == 2 and err.startswith(
+            "resonanz: cannot reach the DuckLake catalog DuckLake nowhere@127.0.0.1"
+        )
+        assert "(Connection refused)" in err and len(err.strip().splitlines()) == 1

@@ -109,6 +109,11 @@ class Warehouse:
         except duckdb.Error as exc:
             if "does not exist" in str(exc) or "creating a new DuckLake is explicitly disabled" in str(exc):
                 return False
+            if "unable to connect" in str(exc).lower():
+                reason = str(exc).strip().splitlines()[0].rsplit(":", 1)[-1].strip()
+                raise WarehouseError(
+                    f"cannot reach the DuckLake catalog {self.name} ({reason}): check [warehouse] catalog / --db"
+                ) from None
             raise
         finally:
             con.close()
