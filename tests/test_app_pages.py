@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -59,14 +58,13 @@ def test_every_page_renders_without_exception(app_env: Path, name: str):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_every_page_renders_in_under_two_seconds(app_env: Path, name: str):
-    page(name)  # imports warm; then the data cache is emptied, as after a pipeline run
+def test_every_page_renders_after_the_data_cache_is_emptied(app_env: Path, name: str):
+    """As after a pipeline run; how fast the queries behind a page are is measured by bench/dashboard.py."""
+    page(name)
     st.cache_data.clear()
-    started = time.perf_counter()
     at = page(name)
-    elapsed = time.perf_counter() - started
-    assert not at.exception
-    assert elapsed < 2.0, f"{name} took {elapsed:.2f}s with a cold data cache"
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title and at.title[0].value
 
 
 def test_app_registers_all_pages_and_opens_the_overview(app_env: Path):
