@@ -140,6 +140,28 @@ def test_sources_page_shows_health_and_a_sources_comments(app_env: Path):
     assert at.selectbox(key="linked-post").value  # a post of the first source is open
 
 
+def test_sources_page_names_unreachable_comments_and_marks_deleted_ones(app_env: Path):
+    from crawlers.records import CommentCheck, FetchOutcome
+    from warehouse.db import write_connection
+    from warehouse.ingest import ingest_outcome
+    from warehouse.runs import start_run
+
+    source = insights.filter_options(app_env)["sources"][0]["id"]  # the reading view opens its first post
+    post = insights.source_posts(app_env, source).iloc[0]
+    assert post["comments"] > 0
+    check = CommentCheck(post["url"], "html", 0, "Disqus", complete=False)
+    ingest_outcome(
+        app_env, FetchOutcome(source, post["url"], "ok", comment_checks=[check]), start_run(app_env)
+    )
+    with write_connection(app_env) as con:
+        con.execute("UPDATE documents SET deleted_at = now() WHERE parent_id = ?", [post["doc_id"]])
+    at = page("sources")
+    assert not at.exception
+    assert "Comments not reachable" in texts(at)
+    assert any(source in df.value["source_id"].tolist() for df in at.dataframe if "system" in df.value)
+    assert "deleted on the blog (kept)" in texts(at)
+
+
 def test_alerts_page_lists_the_detected_spikes(app_env: Path):
     at = page("alerts")
     found = alerts.detect_alerts(app_env, alerts.AlertSettings(), as_of(app_env))

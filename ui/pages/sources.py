@@ -87,6 +87,7 @@ def reading_view() -> None:
     for comment in replies.itertuples():
         with st.container(border=True):
             badge = sentiment_badge(comment.sentiment) + (" (corrected)" if comment.corrected else "")
+            badge += " · deleted on the blog (kept)" if comment.deleted else ""
             st.markdown(
                 f"{badge} **{md_escape(comment.author)}** · {when(comment.published_at, '%Y-%m-%d %H:%M')}"
             )
