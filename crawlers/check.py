@@ -9,6 +9,8 @@ from .extract import extract_page
 from .feedparse import entry_link, entry_record, parse_feed
 from .feeds import FEED_ACCEPT, check_feed_response
 from .http import Fetched, FetchError, HttpSettings, TransientFetchError, fetch, make_client
+from .structured import discover
+from .text import decode_html, parse_html
 
 
 class CheckError(Exception):
@@ -103,4 +105,9 @@ def extract_target(target: str, http: HttpSettings | None = None) -> dict[str, A
     )
     url = fetched.final_url if _is_url(target) else fetched.url
     result = extract_page(fetched.body, url, content_type=fetched.content_type or None, with_links=False)
-    return result.as_json()
+    report = result.as_json()
+    tree = parse_html(decode_html(fetched.body, fetched.content_type or None)[0])
+    found = discover(tree, url) if tree is not None and result.is_article else []
+    # the structured comment sources the crawler would try first (crawlers/structured.py), not fetched here
+    report["comment_sources"] = [{"method": s.method, "url": s.url} for s in found]
+    return report

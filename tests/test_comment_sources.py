@@ -198,3 +198,16 @@ def test_comment_pages_beyond_the_first_are_noticed() -> None:
         parse_html('<html><body><a href="/?p=5&cpage=2">Ältere Kommentare</a></body></html>')
     )
     assert not comments_paginated(parse_html('<html><body><a href="/p/#comment-2">#</a></body></html>'))
+
+
+def test_extract_lists_the_comment_sources_it_would_try(tmp_path: Path, capsys) -> None:
+    from resonanz.cli import main
+
+    blog = _blog("mittelstand-digital")
+    with DemoWeb(blogs=[blog], base_port=0) as web:
+        site = web.site("mittelstand-digital")
+        url = site.post_url(blog.posts[0])
+        assert main(["extract", url]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["method"] for s in data["comment_sources"]] == ["wp-rest", "wp-feed"]
+    assert data["comment_sources"][1]["url"] == url + "feed/"
