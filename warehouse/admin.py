@@ -248,31 +248,42 @@ def compact(target: Target, keep_days: int, dry_run: bool = False, grace_minutes
     cutoff = f"now() - INTERVAL '{int(keep_days)} days'"
     grace = f"now() - INTERVAL '{int(grace_minutes)} minutes'"
     flag = "true" if dry_run else "false"
-    with admin_connection(wh, read_only=dry_run) as con:
-        if not dry_run:
-            for row in _call(con, f"CALL ducklake_flush_inlined_data('{ALIAS}')"):
-                if row[2]:
-                    result.flushed_rows[row[1]] = result.flushed_rows.get(row[1], 0) + int(row[2])
-            for row in _call(con, f"CALL ducklake_merge_adjacent_files('{ALIAS}')"):
-                result.merged[row[1]] = (int(row[2]), int(row[3]))
-            for row in _call(con, f"CALL ducklake_rewrite_data_files('{ALIAS}')"):
-                result.rewritten[row[1]] = (int(row[2]), int(row[3]))
-        rows = _call(
-            con, f"CALL ducklake_expire_snapshots('{ALIAS}', dry_run => {flag}, older_than => {cutoff})"
-        )
-        result.expired_snapshots = sorted(int(r[0]) for r in rows)
-        rows = _call(
-            con, f"CALL ducklake_cleanup_old_files('{ALIAS}', dry_run => {flag}, older_than => {grace})"
-        )
-        result.deleted_files = sorted(r[0] for r in rows)
-        result.data_files = _data_files(con)
+    if not wh.exists():
+        raise DatabaseMissing(f"no Resonanz warehouse at {wh}: initialise it with `resonanz warehouse init`")
+    if not dry_run:
+        for row in _step(wh, f"CALL ducklake_flush_inlined_data('{ALIAS}')"):
+            if row[2]:
+                result.flushed_rows[row[1]] = result.flushed_rows.get(row[1], 0) + int(row[2])
+        for row in _step(wh, f"CALL ducklake_merge_adjacent_files('{ALIAS}')"):
+            result.merged[row[1]] = (int(row[2]), int(row[3]))
+        for row in _step(wh, f"CALL ducklake_rewrite_data_files('{ALIAS}')"):
+            result.rewritten[row[1]] = (int(row[2]), int(row[3]))
+    rows = _step(
+        wh, f"CALL ducklake_expire_snapshots('{ALIAS}', dry_run => {flag}, older_than => {cutoff})", dry_run
+    )
+    result.expired_snapshots = sorted(int(r[0]) for r in rows)
+    rows = _step(
+        wh, f"CALL ducklake_cleanup_old_files('{ALIAS}', dry_run => {flag}, older_than => {grace})", dry_run
+    )
+    result.deleted_files = sorted(r[0] for r in rows)
+    rows = _step(wh, f"SELECT coalesce(sum(file_count), 0) FROM ducklake_table_info('{ALIAS}')", True)
+    result.data_files = int(rows[0][0])
     return result
 
 
-def _call(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
-    return _retry(lambda: con.execute(sql).fetchall())
+def _step(wh: Warehouse, sql: str, read_only: bool = False) -> list[tuple]:
+    """One maintenance call on a connection of its own, again on a fresh one after a commit conflict.
 
+    A fresh connection each time: after PostgreSQL aborted a catalog transaction ("could not
+    serialize access"), the catalog connection stays in the aborted transaction.
+    """
 
-def _data_files(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute(f"SELECT coalesce(sum(file_count), 0) FROM ducklake_table_info('{ALIAS}')").fetchone()
-    return int(row[0])
+    def attempt() -> list[tuple]:
+        con = duckdb.connect()
+        try:
+            attach(con, wh, read_only=read_only)
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    return _retry(attempt, also=("Current transaction is aborted",))

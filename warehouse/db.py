@@ -43,7 +43,12 @@ LOCK_MARKERS = (
     "different configuration than existing connections",
     "unique file handle conflict",
 )
-CONFLICT_MARKERS = ("transaction conflict", "write-write conflict", "database is locked")
+CONFLICT_MARKERS = (
+    "transaction conflict",
+    "write-write conflict",
+    "database is locked",
+    "could not serialize access",  # a PostgreSQL catalog: e.g. compaction flushing inlined rows a writer touched
+)
 CLAIMS = ("documents", "enrichment", "aggregates", "plan")
 _migrate_lock = threading.Lock()
 # Readers retry this often while a writer holds the file: a writer's batches leave only short gaps,
