@@ -73,8 +73,9 @@ def _cpu_has_bf16() -> bool:
 
 
 def resolve_precision(device: str, precision: str | None = None) -> str:
-    """'auto' → bfloat16 on CPUs with native bf16 (AVX512-BF16/AMX: ~2.5x faster, same labels on 99.8 %
-    of texts, bench/RESULTS.md), float16 on CUDA, else float32."""
+    """'auto' → bfloat16 on CPUs with native bf16 (AVX512-BF16/AMX), float16 on CUDA, else float32.
+
+    Speed and agreement with float32 on the default path: bench/enrich_speed.py (bench/RESULTS.md)."""
     precision = precision or _precision
     if precision != "auto":
         return precision
