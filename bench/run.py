@@ -57,6 +57,8 @@ SUITE = (
         ("--docs", "1000000", "--ingest-docs", "2000", "--reps", "3", "--query-reps", "5"),
     ),
     Bench("scale_crawl", ("-m", "bench.scale_crawl"), ("--pages", "200", "--blogs", "16"), ()),
+    Bench("eval_sentiment", ("bench/eval_sentiment.py",), ("--only", "dev")),
+    Bench("eval_adaptation", ("bench/eval_adaptation.py",), ("--seeds", "2")),
     Bench(
         "scale_dask",
         ("-m", "bench.scale_dask"),

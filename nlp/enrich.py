@@ -37,7 +37,9 @@ def _enrich_batch(
     features = models.features(texts, [r.label for r in languages] if languages else None)
     if docs and all(d.embedding is not None for d in docs):
         features.put(models.spec.embedding, np.stack([d.embedding for d in docs]))
-    sentiment = sentiment_results(models.sentiment.predict(features)) if "sentiment" in tasks else None
+    sentiment = None
+    if "sentiment" in tasks:
+        sentiment = sentiment_results(models.sentiment.predict(features), models.sentiment.min_polar)
     topics = models.topics.scores(features, calibration) if "topics" in tasks else None
     questions = models.rules.detect_all(docs) if "questions" in tasks else None
     vectors = features.embedding(models.spec.embedding) if "embedding" in tasks else None

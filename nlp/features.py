@@ -10,7 +10,6 @@ import numpy as np
 
 from .encoders import COMPOSITES, get_encoder, normalize
 from .hf import cached
-from .segment import split_sentences
 
 # Emoji and pictographs: VADER's emoji lexicon is language-independent, so it is used on these
 # characters of non-English texts too (its word lexicon only on English texts).
@@ -45,24 +44,6 @@ def vader_features(texts: Sequence[str], languages: Sequence[str]) -> np.ndarray
     return out
 
 
-# Texts of up to this many sentences are scored sentence by sentence; longer ones (articles) as a whole.
-# The selection data (tweets, comments) rarely has more than 6 sentences, and max-pooling over the dozens
-# of sentences of an article would find a "negative" sentence in most of them.
-MAX_SENTENCES = 8
-
-
-@dataclass(frozen=True)
-class SentenceVectors:
-    """Sentence embeddings of a batch: `vectors` (m, d) with `owner` (m,) the text each row belongs to.
-
-    Rows are grouped by text in batch order and every text has at least one row: a text of one sentence (or
-    none) is represented by its whole-text embedding, so it is scored exactly as without splitting.
-    """
-
-    vectors: np.ndarray
-    owner: np.ndarray
-
-
 @dataclass
 class BatchFeatures:
     """Texts of one batch and the embeddings computed for them so far."""
@@ -73,7 +54,6 @@ class BatchFeatures:
     max_length: int = 256
     batch_size: int = 32
     _cache: dict[str, np.ndarray] = field(default_factory=dict)
-    _sentences: dict[tuple[str, int], SentenceVectors] = field(default_factory=dict)
 
     def embedding(self, spec: str) -> np.ndarray:
         """The batch encoded with `spec` (see encoders.get_encoder); computed once."""
@@ -83,28 +63,6 @@ class BatchFeatures:
             encoder = get_encoder(spec, self.device, self.max_length, self.batch_size)
             self._cache[spec] = encoder.encode(self.texts)
         return self._cache[spec]
-
-    def sentence_embedding(self, spec: str, max_sentences: int = MAX_SENTENCES) -> SentenceVectors:
-        """Each text's sentences (nlp.segment) encoded with `spec`; computed once.
-
-        Only texts of 2 to `max_sentences` sentences are encoded again, all their sentences in one call; the
-        others (one sentence, or longer than `max_sentences`) reuse the whole-text embedding.
-        """
-        key = (spec, max_sentences)
-        if key not in self._sentences:
-            split = [split_sentences(t, max_sentences + 1) for t in self.texts]
-            split = [s if len(s) <= max_sentences else [] for s in split]
-            counts = np.asarray([len(s) if len(s) > 1 else 1 for s in split], dtype=np.int64)
-            owner = np.repeat(np.arange(len(self.texts)), counts)
-            whole = self.embedding(spec)
-            vectors = np.empty((len(owner), whole.shape[1]), dtype=np.float32)
-            split_rows = counts[owner] > 1  # rows of texts encoded sentence by sentence
-            vectors[~split_rows] = whole[counts == 1]
-            if split_rows.any():
-                encoder = get_encoder(spec, self.device, self.max_length, self.batch_size)
-                vectors[split_rows] = encoder.encode([x for s in split if len(s) > 1 for x in s])
-            self._sentences[key] = SentenceVectors(vectors, owner)
-        return self._sentences[key]
 
     def put(self, spec: str, vectors: np.ndarray) -> None:
         """Provide precomputed embeddings (e.g. stored in the warehouse)."""

@@ -13,65 +13,49 @@ import numpy as np
 from .encoders import runs_transformers
 from .features import BatchFeatures
 from .hf import cached, resolve_device, resolve_precision, sequence_classifier, softmax, versioned
-from .prototypes import (
-    PROTOTYPE_ENCODER,
-    PROTOTYPES_FILE,
-    BlendParams,
-    PrototypeScorer,
-    blend,
-    prototypes_hash,
-    read_prototypes,
-)
 from .records import SENTIMENT_LABELS, SentimentResult
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 HEAD_FILE = ARTIFACTS / "sentiment_head.npz"
+BUILTIN = "builtin:sentiment-head"
 
 
 class SentimentModel(Protocol):
     name: str
     version: str
     needs_language: bool  # features depend on the detected language
+    min_polar: float  # negative/positive need at least this probability, else neutral (0: plain argmax)
 
     def predict(self, features: BatchFeatures) -> np.ndarray:
         """Probabilities (n, 3) in SENTIMENT_LABELS order."""
         ...
 
 
-def results(probs: np.ndarray) -> list[SentimentResult]:
-    """Rows of negative/neutral/positive probabilities → records."""
+def decide(probs: np.ndarray, min_polar: float = 0.0) -> np.ndarray:
+    """Label indices: the most probable class, but negative/positive only with probability ≥ min_polar."""
+    best = probs.argmax(axis=1)
+    weak = (best != 1) & (probs[np.arange(len(best)), best] < min_polar)
+    return np.where(weak, 1, best)
+
+
+def results(probs: np.ndarray, min_polar: float = 0.0) -> list[SentimentResult]:
+    """Rows of negative/neutral/positive probabilities → records (label by `decide`, score = its probability)."""
     out = []
-    for row in probs:
-        best = int(row.argmax())
+    for row, best in zip(probs, decide(probs, min_polar), strict=True):
         scores = {label: round(float(p), 4) for label, p in zip(SENTIMENT_LABELS, row, strict=True)}
         out.append(SentimentResult(SENTIMENT_LABELS[best], round(float(row[best]), 4), scores))
     return out
 
 
-def _stored_blend(data: Mapping[str, np.ndarray]) -> tuple[BlendParams, str]:
-    """The blend and prototypes hash saved with a head (heads built before the blend: the head alone;
-    before the pooling: pooling "text")."""
-    if "blend_weight" not in data:
-        return BlendParams(), ""
-    pooling = {}
-    if "blend_pooling" in data:
-        pooling = {"pooling": str(data["blend_pooling"]), "max_sentences": int(data["blend_max_sentences"])}
-    params = BlendParams(
-        float(data["blend_weight"]), float(data["blend_temperature"]), int(data["blend_top_k"]), **pooling
-    )
-    return params, str(data["prototypes_hash"])
-
-
 class HeadModel:
-    """Logistic-regression head over encoder features, blended with zero-shot prototypes (see nlp.prototypes).
+    """Calibrated logistic-regression head over encoder features (built by `resonanz train`, see nlp.train).
 
-    Trained by `python -m nlp.train`, which also selects the blend (weight, temperature, top-k, pooling) and
-    stores it with the hash of the prototype sentences it was selected for.
+    The stored coefficients already include the temperature and class biases fitted on the dev sets, so
+    `predict` returns calibrated probabilities; `min_polar` is the dev-selected evidence a non-neutral label
+    needs. A head refitted on editors' corrections (nlp.adapt) records how many it learned from.
     """
 
-    def __init__(
-        self, path: Path = HEAD_FILE, prototypes: Path = PROTOTYPES_FILE, precision: str = "float32"
-    ) -> None:
+    def __init__(self, path: Path = HEAD_FILE, name: str = BUILTIN, precision: str = "float32") -> None:
         """`precision`: the resolved models.precision its transformers features (MiniLM) are computed at."""
         if not path.exists():
             raise FileNotFoundError(f"sentiment head {path} is missing: build it with `resonanz train`")
@@ -81,46 +65,21 @@ class HeadModel:
             self.parts = [str(p) for p in data["parts"]]
             self.classes = [int(c) for c in data["classes"]]
             self.version = str(data["version"])
-            self.blend, self.prototypes_hash = _stored_blend(data)
+            self.min_polar = float(data["min_polar"]) if "min_polar" in data else 0.0
+            self.corrections = int(data["corrections"]) if "corrections" in data else 0
         # features of another precision are other features: the precision is part of the version
         if any(runs_transformers(part) for part in self.parts):
             self.version = versioned(self.version, precision)
-        self.name = "builtin:sentiment-head"
+        self.path = path
+        self.name = name
         self.needs_language = "vader" in self.parts
-        self._prototypes_file = prototypes
-        self._scorer: PrototypeScorer | None = None
-        if self.blend.weight:
-            found = prototypes_hash(prototypes)
-            if found != self.prototypes_hash:
-                raise RuntimeError(
-                    f"{prototypes} (hash {found}) is not the file the sentiment head was built with "
-                    f"({self.prototypes_hash}): rebuild with `resonanz train --force`"
-                )
 
-    def _prototype_scorer(self) -> PrototypeScorer:
-        if self._scorer is None:  # encoded on first use (USE-m is loaded for the head's features anyway)
-            self._scorer = PrototypeScorer.from_sentences(read_prototypes(self._prototypes_file))
-        return self._scorer
-
-    def head_probabilities(self, features: BatchFeatures) -> np.ndarray:
-        """The logistic-regression head alone, (n, 3) in SENTIMENT_LABELS order."""
-        logits = features.stack(self.parts) @ self.coef.T + self.intercept
-        return softmax(logits, axis=1)[:, np.argsort(self.classes)]
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated logits of stacked features, columns in SENTIMENT_LABELS order."""
+        return (X @ self.coef.T + self.intercept)[:, np.argsort(self.classes)]
 
     def predict(self, features: BatchFeatures) -> np.ndarray:
-        probs = self.head_probabilities(features)
-        if self.blend.weight == 0:
-            return probs
-        vectors = features.embedding(PROTOTYPE_ENCODER)  # already computed for the head's features
-        sentences = (
-            features.sentence_embedding(PROTOTYPE_ENCODER, self.blend.max_sentences)
-            if self.blend.pooling == "sentences"
-            else None
-        )
-        zero_shot = self._prototype_scorer().probabilities(
-            vectors, self.blend.temperature, self.blend.top_k, sentences
-        )
-        return blend(probs, zero_shot, self.blend.weight)
+        return softmax(self.logits(features.stack(self.parts)), axis=1)
 
 
 _NEG = re.compile(r"neg|^1 star|^2 stars|^0$|label_0|bad|sad|anger|angry|disgust|fear", re.I)
@@ -161,6 +120,7 @@ class HFSentiment:
         self._model = sequence_classifier(name, device, max_length)
         self.batch_size = batch_size
         self.needs_language = False
+        self.min_polar = 0.0
         self.matrix = label_matrix(self._model.labels, overrides)
         self.name = name
         self.version = self._model.version + (
@@ -182,17 +142,16 @@ def get_sentiment_model(
     batch_size: int = 32,
     labels: Mapping[str, str] | None = None,
 ) -> SentimentModel:
-    """`builtin:sentiment-head`, or a hub id / local directory of a text-classification model."""
-    if spec == "builtin:sentiment-head":
+    """`builtin:sentiment-head`, a head file (`….npz`, e.g. refitted by `resonanz train --corrections`), or a
+    hub id / local directory of a text-classification model."""
+    if spec == BUILTIN or spec.endswith(".npz"):
+        path = HEAD_FILE if spec == BUILTIN else Path(spec).expanduser()
+        if spec != BUILTIN and not path.exists():
+            raise ValueError(f"models.sentiment: head file {path} not found")
         precision = resolve_precision(resolve_device(device))
         return cached(
-            (
-                "sentiment-head",
-                str(HEAD_FILE),
-                HEAD_FILE.stat().st_mtime_ns if HEAD_FILE.exists() else 0,
-                precision,
-            ),
-            lambda: HeadModel(HEAD_FILE, PROTOTYPES_FILE, precision),
+            ("sentiment-head", str(path), path.stat().st_mtime_ns if path.exists() else 0, precision),
+            lambda: HeadModel(path, spec, precision),
         )
     if spec.startswith("builtin:"):
         raise ValueError(

@@ -1,14 +1,15 @@
 """Build the offline heads: `python -m nlp.train` (or `resonanz train`).
 
-Sentiment: logistic regression on USE-m v3 ⊕ MiniLM ⊕ VADER features, trained on the German and
-English XLM-T train splits jointly; C chosen by 5-fold cross-validation on train (fixed seed). The head is
-blended with zero-shot prototype probabilities (nlp/prototypes.py); the blend (a, T, k, pooling per text or
-per sentence) is chosen by the rule in nlp/selection.py: best macro-F1 on the external demo blogs' labelled comments (dev) while the
-cross-validated tweet macro-F1 drops by at most 0.02 per language. Validation splits and the own blog's
-comments are never used here.
+Sentiment (nlp/artifacts/sentiment_head.npz): multinomial logistic regression on USE-m v3 ⊕ MiniLM ⊕ VADER
+features of the training splits of nlp.sentiment_data (XLM-T de/en train, PotTS train part, GoEmotions
+train). Selected on the dev splits only (XLM-T val de/en, PotTS dev part, GoEmotions dev), each dev set
+counting equally: the regularisation C and the training-set weighting by the best mean dev macro-F1 after
+calibration; a temperature and class biases fitted on the dev sets (weighted NLL) are folded into the
+coefficients; the neutral margin `min_polar` (a negative/positive label needs at least this probability) is
+the dev-best. Test splits, TweetEval and the demo blogosphere are never read here.
 Background: the mean embedding of a mixed German/English corpus (nlp/background.py; never demo or
-evaluation text), used to centre topic scores when a batch is too small to calibrate on itself. Artifacts go to nlp/artifacts/ with a manifest of data hashes;
-an up-to-date build is skipped unless forced.
+evaluation text), used to centre topic scores when a batch is too small to calibrate on itself. Artifacts go
+to nlp/artifacts/ with a manifest of data hashes; an up-to-date build is skipped unless forced.
 """
 
 from __future__ import annotations
@@ -23,172 +24,132 @@ from pathlib import Path
 import numpy as np
 
 from .background import build_background
-from .evaldata import TRAIN_SETS, default_data_dir, demo_comments, read_split
-from .features import BatchFeatures
-from .language import get_language_detector
-from .prototypes import PROTOTYPE_ENCODER, PROTOTYPES_FILE, PrototypeScorer, prototypes_hash, read_prototypes
-from .records import SENTIMENT_LABELS
-from .selection import MAX_CV_DROP, Candidate, Scored, macro_f1_by_group, select_blend
+from .evaldata import default_data_dir
+from .hf import softmax
 from .sentiment import HEAD_FILE
+from .sentiment_data import file_hashes, load, sets
+from .sentiment_fit import (
+    C_GRID,
+    PARTS,
+    SET_WEIGHTINGS,
+    choose_min_polar,
+    feature_matrix,
+    fit_calibration,
+    fit_logistic,
+    metrics,
+    set_weights,
+)
 from .topics import BACKGROUND_FILE
 
 log = logging.getLogger(__name__)
 
 SEED = 13
-C_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
-PARTS = ("builtin:use", "builtin:minilm", "vader")
-RECIPE = "head-5"  # bump when the recipe changes
+RECIPE = "head-6"  # bump when the recipe changes
 MANIFEST = HEAD_FILE.parent / "manifest.json"
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+def _stack(specs, data_dir: Path, cache_dir: Path | None):
+    data = [load(s, data_dir) for s in specs]
+    return data, [feature_matrix(d, cache_dir) for d in data]
 
 
-def sentiment_features(texts: list[str], device: str = "cpu") -> BatchFeatures:
-    """The head's features, with languages from the same detector the pipeline uses."""
-    languages = [r.label for r in get_language_detector("builtin:lingua").detect(texts)]
-    return BatchFeatures(texts, languages, device)
+def _candidate(coef, intercept, dev, dev_X) -> dict:
+    """Calibrate a fitted head on the dev sets (each set weighing equally), choose min_polar, score it."""
+    logits = [X @ coef.T + intercept for X in dev_X]
+    y = np.concatenate([d.labels for d in dev])
+    weights = np.concatenate([np.full(len(d.labels), 1.0 / len(d.labels)) for d in dev])
+    temperature, bias = fit_calibration(np.vstack(logits), y, weights)
+    probs = {d.spec.key: softmax(z / temperature + bias, axis=1) for d, z in zip(dev, logits, strict=True)}
+    labels = {d.spec.key: d.labels for d in dev}
+    min_polar, table = choose_min_polar(probs, labels)
+    per_set = {k: metrics(probs[k], labels[k], min_polar) for k in probs}
+    return {
+        "coef": coef / temperature,
+        "intercept": intercept / temperature + bias,
+        "temperature": round(temperature, 4),
+        "bias": [round(float(b), 4) for b in bias],
+        "min_polar": min_polar,
+        "min_polar_table": table,
+        "dev": per_set,
+        "dev_mean_macro_f1": round(float(np.mean([m["macro_f1"] for m in per_set.values()])), 4),
+    }
 
 
-def _cross_validate(X: np.ndarray, y: np.ndarray, langs: np.ndarray) -> tuple[float, dict, np.ndarray]:
-    """C by 5-fold CV (mean of the per-language macro-F1); returns C, all scores, out-of-fold probabilities."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
-    scores, probs = {}, {}
-    for c in C_GRID:
-        probs[c] = cross_val_predict(
-            LogisticRegression(C=c, max_iter=5000), X, y, cv=folds, method="predict_proba"
-        )
-        scores[c] = macro_f1_by_group(y, probs[c], langs)
-        log.info("C=%s cross-validated macro-F1 %s", c, scores[c])
-    best = max(C_GRID, key=lambda c: float(np.mean(list(scores[c].values()))))
-    return best, {str(c): v for c, v in scores.items()}, probs[best]
-
-
-def _dev_comments(project_dir: Path) -> tuple[list[str], np.ndarray]:
-    """The external demo blogs' labelled comments (the dev set for the blend); never the own blog's."""
-    comments = demo_comments(project_dir / "demo" / "content", own=False)
-    if not comments:
-        raise FileNotFoundError(
-            f"no labelled external demo comments under {project_dir / 'demo' / 'content'}"
-        )
-    return [c.text for c in comments], np.asarray([SENTIMENT_LABELS.index(c.sentiment) for c in comments])
-
-
-def _train_hash(data_dir: Path) -> str:
-    files = [
-        data_dir / TRAIN_SETS[lang] / f"train_{k}.txt" for lang in TRAIN_SETS for k in ("text", "labels")
-    ]
-    return hashlib.sha256("".join(_sha(f) for f in files).encode()).hexdigest()[:12]
-
-
-def train_sentiment(data_dir: Path, project_dir: Path) -> dict:
-    """Cross-validate C, fit on all train data, select the prototype blend, write the head."""
-    from sklearn.linear_model import LogisticRegression
-
-    splits = [read_split(data_dir, lang, "train") for lang in TRAIN_SETS]
-    texts = [t for s in splits for t in s.texts]
-    y = np.concatenate([s.labels for s in splits])
-    langs = np.concatenate([[s.lang] * len(s.texts) for s in splits])
-    log.info("embedding %d training texts", len(texts))
-    train_features = sentiment_features(texts)
-    X = train_features.stack(PARTS)
-    best_c, cv_scores, cv_probs = _cross_validate(X, y, langs)
-    clf = LogisticRegression(C=best_c, max_iter=5000).fit(X, y)
-    if list(clf.classes_) != list(range(len(SENTIMENT_LABELS))):
-        raise ValueError(f"training labels {clf.classes_} are not 0..2 (negative, neutral, positive)")
-
-    dev_texts, dev_y = _dev_comments(project_dir)
-    log.info("embedding %d dev comments (external demo blogs)", len(dev_texts))
-    dev_features = sentiment_features(dev_texts)
-    log.info("embedding the sentences of the training texts and dev comments (pooling 'sentences')")
-    scorer = PrototypeScorer.from_sentences(read_prototypes())
-    chosen, table = select_blend(
-        scorer,
-        Scored(
-            cv_probs,
-            train_features.embedding(PROTOTYPE_ENCODER),
-            y,
-            langs,
-            train_features.sentence_embedding(PROTOTYPE_ENCODER),
-        ),
-        Scored(
-            clf.predict_proba(dev_features.stack(PARTS)),
-            dev_features.embedding(PROTOTYPE_ENCODER),
-            dev_y,
-            np.full(len(dev_y), "dev"),
-            dev_features.sentence_embedding(PROTOTYPE_ENCODER),
-        ),
+def train_sentiment(data_dir: Path, cache_dir: Path | None = None) -> dict:
+    """Fit the head for each (C, weighting), calibrate on dev, keep the dev-best, write it."""
+    train, train_X = _stack(sets("train"), data_dir, cache_dir)
+    dev, dev_X = _stack(sets("dev"), data_dir, cache_dir)
+    X = np.vstack(train_X)
+    y = np.concatenate([d.labels for d in train])
+    groups = np.concatenate([[d.spec.name] * len(d.labels) for d in train])
+    best, table = None, {}
+    for weighting in SET_WEIGHTINGS:
+        for c in C_GRID:
+            coef, intercept = fit_logistic(X, y, c, set_weights(groups, weighting), SEED)
+            cand = _candidate(coef, intercept, dev, dev_X)
+            key = f"C{c:g}-{weighting}"
+            table[key] = {"dev_mean_macro_f1": cand["dev_mean_macro_f1"], "min_polar": cand["min_polar"]}
+            log.info("%s: dev mean macro-F1 %s", key, cand["dev_mean_macro_f1"])
+            if best is None or cand["dev_mean_macro_f1"] > best["dev_mean_macro_f1"]:
+                best = {**cand, "C": c, "weighting": weighting}
+    assert best is not None
+    train_hash = hashlib.sha256(json.dumps(file_hashes(data_dir, sets("train"))).encode()).hexdigest()[:12]
+    version = (
+        f"{RECIPE}-C{best['C']:g}-{best['weighting']}-T{best['temperature']:.2f}"
+        f"-m{best['min_polar']:g}-{train_hash}"
     )
-    log.info("selected blend %s: cv %s, dev macro-F1 %s", chosen.params.tag, chosen.cv_f1, chosen.dev_f1)
-    proto_hash = prototypes_hash()
-    version = f"{RECIPE}-C{best_c}-{chosen.params.tag}-p{proto_hash}-{_train_hash(data_dir)}"
-    HEAD_FILE.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        HEAD_FILE,
-        coef=clf.coef_.astype(np.float32),
-        intercept=clf.intercept_.astype(np.float32),
-        parts=np.asarray(PARTS),
-        classes=clf.classes_,
-        version=np.asarray(version),
-        blend_weight=np.asarray(chosen.params.weight),
-        blend_temperature=np.asarray(chosen.params.temperature),
-        blend_top_k=np.asarray(chosen.params.top_k),
-        blend_pooling=np.asarray(chosen.params.pooling),
-        blend_max_sentences=np.asarray(chosen.params.max_sentences),
-        prototypes_hash=np.asarray(proto_hash),
-    )
+    write_head(HEAD_FILE, best["coef"], best["intercept"], version, best["min_polar"])
     return {
         "version": version,
-        "C": best_c,
-        "cv_macro_f1": cv_scores,
-        "n_train": len(y),
-        "blend": _blend_summary(chosen, table, len(dev_y), proto_hash),
+        "features": list(PARTS),
+        "fitted_on": {d.spec.key: _counts(d.labels) for d in train},
+        "selected_on": {d.spec.key: _counts(d.labels) for d in dev},
+        "rule": "max mean dev macro-F1 over (C, weighting); temperature + class biases by weighted dev NLL; "
+        "min_polar by mean dev macro-F1 (ties: larger)",
+        "C": best["C"],
+        "weighting": best["weighting"],
+        "temperature": best["temperature"],
+        "bias": best["bias"],
+        "min_polar": best["min_polar"],
+        "min_polar_table": best["min_polar_table"],
+        "candidates": table,
+        "dev": best["dev"],
     }
 
 
-def _blend_summary(chosen: Candidate, table: list[Candidate], n_dev: int, proto_hash: str) -> dict:
-    """What the manifest records of the selection: the rule, the choice, the head alone, the best per
-    pooling and a."""
-    per_weight: dict[str, dict] = {}
-    for cand in table[1:]:
-        key = f"{cand.params.pooling} a{cand.params.weight:g}"
-        best = per_weight.get(key)
-        if cand.admissible and (best is None or cand.dev_f1 > best["dev_f1"]):
-            per_weight[key] = cand.as_dict()
-    return {
-        "rule": f"max dev macro-F1 s.t. CV macro-F1 per language >= head alone - {MAX_CV_DROP}",
-        "dev": f"external demo blogs' labelled comments (n={n_dev})",
-        "prototypes": {"file": PROTOTYPES_FILE.name, "hash": proto_hash},
-        "weight": chosen.params.weight,
-        "temperature": chosen.params.temperature,
-        "top_k": chosen.params.top_k,
-        "pooling": chosen.params.pooling,
-        "max_sentences": chosen.params.max_sentences,
-        "selected": chosen.as_dict(),
-        "head_alone": table[0].as_dict(),
-        "best_admissible_per_weight": per_weight,
-    }
+def _counts(labels: np.ndarray) -> dict[str, int]:
+    return {"n": len(labels), **{k: int((labels == i).sum()) for i, k in enumerate(("neg", "neu", "pos"))}}
 
 
-def inputs_hash(data_dir: Path, project_dir: Path) -> str:
-    files = [
-        data_dir / TRAIN_SETS[lang] / f"train_{k}.txt" for lang in TRAIN_SETS for k in ("text", "labels")
-    ]
-    files += [*sorted((project_dir / "demo" / "content").glob("*.json")), PROTOTYPES_FILE]
-    return hashlib.sha256((RECIPE + "".join(_sha(f) for f in files if f.exists())).encode()).hexdigest()[:16]
+def write_head(
+    path: Path, coef, intercept, version: str, min_polar: float, corrections: int = 0, base: str = ""
+) -> None:
+    """Save a calibrated head (coefficients in SENTIMENT_LABELS order)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        coef=np.asarray(coef, dtype=np.float32),
+        intercept=np.asarray(intercept, dtype=np.float32),
+        parts=np.asarray(PARTS),
+        classes=np.arange(3),
+        version=np.asarray(version),
+        min_polar=np.asarray(min_polar),
+        corrections=np.asarray(corrections),
+        base_version=np.asarray(base),
+    )
 
 
-def train(data_dir: Path | None = None, force: bool = False) -> dict:
+def inputs_hash(data_dir: Path) -> str:
+    hashes = file_hashes(data_dir, sets("train") + sets("dev"))
+    return hashlib.sha256((RECIPE + json.dumps(hashes)).encode()).hexdigest()[:16]
+
+
+def train(data_dir: Path | None = None, force: bool = False, cache_dir: Path | None = None) -> dict:
     """Build all artifacts unless the manifest says they are up to date; returns the manifest."""
     data_dir = data_dir or default_data_dir()
-    project_dir = Path(__file__).resolve().parents[1]
-    if not (data_dir / TRAIN_SETS["de"]).is_dir():
+    if not (data_dir / "sentiment").is_dir():
         raise FileNotFoundError(f"training data not found under {data_dir} (set RESONANZ_SHARED_DATA)")
-    key = inputs_hash(data_dir, project_dir)
+    key = inputs_hash(data_dir)
     if not force and MANIFEST.exists() and HEAD_FILE.exists() and BACKGROUND_FILE.exists():
         manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
         if manifest.get("inputs_hash") == key:
@@ -198,13 +159,9 @@ def train(data_dir: Path | None = None, force: bool = False) -> dict:
     manifest = {
         "inputs_hash": key,
         "seed": SEED,
-        "sentiment_head": train_sentiment(data_dir, project_dir),
+        "sentiment_head": train_sentiment(data_dir, cache_dir),
         "background": build_background(data_dir),
-        "data": {
-            f"{TRAIN_SETS[lang]}/train_{k}.txt": _sha(data_dir / TRAIN_SETS[lang] / f"train_{k}.txt")
-            for lang in TRAIN_SETS
-            for k in ("text", "labels")
-        },
+        "data": file_hashes(data_dir, sets("train") + sets("dev")),
     }
     MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
@@ -216,9 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         "--data", type=Path, default=None, help="shared data folder (default: ../shared/data)"
     )
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    parser.add_argument("--cache", type=Path, default=None, help="reuse/store text features in this folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    manifest = train(args.data, args.force)
+    manifest = train(args.data, args.force, args.cache)
     json.dump(manifest, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

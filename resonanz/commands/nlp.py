@@ -76,13 +76,15 @@ def _classify(args: argparse.Namespace) -> int:
 def _add_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", help="shared data folder (default: ../shared/data)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the artifacts are up to date")
+    parser.add_argument("--cache", metavar="DIR", help="reuse/store the training texts' features in DIR")
     parser.set_defaults(database="none")
 
 
 def _train(args: argparse.Namespace) -> int:
     from nlp.train import train
 
-    print_json(train(Path(args.data) if args.data else None, force=args.force))
+    cache = Path(args.cache) if args.cache else None
+    print_json(train(Path(args.data) if args.data else None, force=args.force, cache_dir=cache))
     return 0
 
 
