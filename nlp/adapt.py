@@ -7,7 +7,9 @@ equally, so a few corrected negatives count) + λ/2 · ‖W − W₀‖² (L-BFG
 every weight of the head, pulled towards the shipped ones; "logits" only an affine map of its calibrated
 logits (12 parameters, pulled towards the identity). With few corrections the head barely moves; with many,
 it follows the editors' domain. LAYER and λ (`STRENGTH`) were chosen by `python bench/eval_adaptation.py
---select` on PotTS dev (German tweets), not on the GoEmotions split that bench reports. The neutral margin
+--select --new-domain` on PotTS dev (German tweets) starting from the recipe refitted without PotTS, i.e. where
+the domain is new to the head (as a B2B blog is to the shipped one), never on the GoEmotions split that bench
+reports. The neutral margin
 `min_polar` is kept. The new head records its base version and how many corrections it learned from.
 """
 

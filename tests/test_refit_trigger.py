@@ -123,3 +123,24 @@ def test_run_summary_says_when_the_head_was_refitted():
     assert refit_lines({"refitted": False, "error": "ValueError: boom"}) == [
         "sentiment head not refitted: ValueError: boom"
     ]
+
+
+def test_train_corrections_refits_the_real_head_and_records_it(setup, tmp_path, monkeypatch, capsys):
+    """`resonanz train --corrections` runs nlp.adapt.refit_head on the standing corrections."""
+    import json
+
+    from nlp.sentiment import HeadModel
+    from resonanz.cli import main
+
+    db, _, ids = setup
+    config = tmp_path / "resonanz.toml"
+    config.write_text(f'[resonanz]\ndatabase = "{db}"\n', encoding="utf-8")
+    assert main(["train", "--corrections", "--config", str(config)]) == 1  # nothing to learn from yet
+    assert "no sentiment corrections" in capsys.readouterr().err
+    corrections.set_sentiment(db, ids[0], "negative", "Anna")
+    corrections.set_sentiment(db, ids[1], "positive", "Anna")
+    assert main(["train", "--corrections", "--config", str(config)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    head = HeadModel(Path(out["head"]))
+    assert out["refitted"] and out["corrections"] == head.corrections == 2 and "+corr2-" in head.version
+    assert out["version"] == head.version and corrections.corrections_since_refit(db) == 0

@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from .common import db_from, optional_config, print_json, read_text_lines
+from .common import config_from, db_from, optional_config, print_json, read_text_lines
 
 
 def _add_classify(parser: argparse.ArgumentParser) -> None:
@@ -77,14 +77,34 @@ def _add_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", help="shared data folder (default: ../shared/data)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the artifacts are up to date")
     parser.add_argument("--cache", metavar="DIR", help="reuse/store the training texts' features in DIR")
-    parser.set_defaults(database="none")
+    parser.add_argument(
+        "--corrections",
+        action="store_true",
+        help="instead: refit the sentiment head on the editors' corrections in the warehouse",
+    )
 
 
 def _train(args: argparse.Namespace) -> int:
+    if args.corrections:
+        return _refit(args)
     from nlp.train import train
 
     cache = Path(args.cache) if args.cache else None
     print_json(train(Path(args.data) if args.data else None, force=args.force, cache_dir=cache))
+    return 0
+
+
+def _refit(args: argparse.Namespace) -> int:
+    """Refit the builtin head on all standing sentiment corrections (what the pipeline does when due)."""
+    from flows.refit import refit_now
+
+    from ..cli import UserError
+
+    config = config_from(args)
+    summary = refit_now(config, db_from(args, config))
+    if not summary.refitted:
+        raise UserError(f"sentiment head not refitted: {summary.skipped}")
+    print_json({**summary.to_dict(), "head": str(config.refit_head)})
     return 0
 
 
@@ -96,9 +116,10 @@ COMMANDS = {
         True,
     ),
     "train": (
-        "rebuild the offline model heads from ../shared/data (cached, fixed seed)",
+        "rebuild the offline model heads from ../shared/data (cached, fixed seed), or refit the sentiment "
+        "head on editors' corrections",
         _add_train,
         _train,
-        False,
+        True,
     ),
 }
