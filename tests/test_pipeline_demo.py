@@ -140,9 +140,10 @@ def test_negative_own_post_and_reader_questions(demo_run):
 
     posts = own_posts(demo_run["db"])
     pricing = posts[posts["url"].str.contains("neues-lizenzmodell")].iloc[0]
-    assert pricing["flagged"]  # a negative swing against the rest of the blog
+    # The storyline (issue 11): the pricing post draws the most negative comments, as an outcome of a model
+    # that never saw the demo. Its negative-swing flag is not asserted: with that model (6 of 27 comments
+    # negative, interval 11–41 % around a 12 % baseline) it does not fire; the demo-tuned blend made it.
     assert pricing["negative"] == posts["negative"].max()  # more negative comments than any other own post
-    assert pricing["negative"] >= 1.5 * posts[posts["doc_id"] != pricing["doc_id"]]["negative"].max()
     groups = question_groups(demo_run["db"])
     assert len(groups) >= 5 and groups[0]["questions"] >= 4
 
