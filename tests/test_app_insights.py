@@ -157,3 +157,27 @@ def test_app_queries_read_only_aggregates(fixture_db: Path):
             if fn.__module__ == module.__name__ and name not in ("post_comments", "build_crowd_topics"):
                 assert "FROM documents" not in inspect.getsource(fn), name
     assert query(fixture_db, "SELECT count(*) AS n FROM agg_daily")["n"][0] > 0
+
+
+def test_a_post_shows_all_its_comments_paged_never_a_silent_cap(fixture_db: Path, tmp_path: Path):
+    import shutil
+
+    import duckdb
+
+    from ui.pages.sources import COMMENTS_PER_PAGE, comment_page
+
+    db = tmp_path / "many.duckdb"
+    shutil.copy(fixture_db, db)
+    post = insights.source_posts(db, "mittelstand-digital").iloc[0]["doc_id"]
+    first = insights.post_comments(db, post).iloc[0]["doc_id"]
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "INSERT INTO documents SELECT d.* REPLACE (d.doc_id || '-copy-' || t.i::VARCHAR AS doc_id) "
+            "FROM documents d, range(250) t(i) WHERE d.doc_id = ?",
+            [first],
+        )
+    comments = insights.post_comments(db, post)
+    assert len(comments) > 250 and comments["doc_id"].is_unique
+    page = comment_page(comments)  # bare Streamlit: the picker answers its default, page 1
+    assert len(page) == COMMENTS_PER_PAGE
+    assert list(page["doc_id"]) == list(comments["doc_id"][:COMMENTS_PER_PAGE])

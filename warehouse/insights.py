@@ -313,8 +313,8 @@ def source_posts(db: Target, source_id: str) -> pd.DataFrame:
     )
 
 
-def post_comments(db: Target, doc_id: str, limit: int = 200) -> pd.DataFrame:
-    """The comments of one post, oldest first, with sentiment and the questions they ask (a lookup by parent).
+def post_comments(db: Target, doc_id: str) -> pd.DataFrame:
+    """All comments of one post, oldest first, with sentiment and the questions they ask (a lookup by parent).
 
     `deleted`: the comment is gone from its blog (kept here, `documents.deleted_at`).
     """
@@ -322,14 +322,14 @@ def post_comments(db: Target, doc_id: str, limit: int = 200) -> pd.DataFrame:
         db,
         """
         WITH c AS (SELECT doc_id, published_at, author, text, deleted_at FROM documents
-                   WHERE parent_id = $doc_id LIMIT $limit),
+                   WHERE parent_id = $doc_id),
         q AS (SELECT doc_id, list(question ORDER BY idx) AS questions FROM doc_questions
               WHERE doc_id IN (SELECT doc_id FROM c) GROUP BY doc_id)
         SELECT c.doc_id, c.published_at, c.author, coalesce(s.label, 'unknown') AS sentiment, c.text,
                coalesce(q.questions, []) AS questions, coalesce(s.corrected, false) AS corrected,
                c.deleted_at IS NOT NULL AS deleted
         FROM c LEFT JOIN effective_sentiment s USING (doc_id) LEFT JOIN q USING (doc_id)
-        ORDER BY c.published_at NULLS LAST
+        ORDER BY c.published_at NULLS LAST, c.doc_id
         """,
-        {"doc_id": doc_id, "limit": limit},
+        {"doc_id": doc_id},
     )

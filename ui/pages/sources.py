@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 
 from warehouse import comment_reach, insights
@@ -19,6 +20,7 @@ bloggers = cached(insights.bloggers)
 sources = cached(insights.sources_overview)
 source_posts = cached(insights.source_posts)
 post_comments = cached(insights.post_comments)
+COMMENTS_PER_PAGE = 50
 options = cached(insights.filter_options)
 unreachable = cached(comment_reach.unreachable_comments)
 
@@ -84,7 +86,7 @@ def reading_view() -> None:
         f"{when(post['published_at'])} · {post['comments']} comments"
     )
     replies = post_comments(chosen)
-    for comment in replies.itertuples():
+    for comment in comment_page(replies).itertuples():
         with st.container(border=True):
             badge = sentiment_badge(comment.sentiment) + (" (corrected)" if comment.corrected else "")
             badge += " · deleted on the blog (kept)" if comment.deleted else ""
@@ -93,6 +95,18 @@ def reading_view() -> None:
             )
             st.markdown(md_escape(comment.text, 2000))
     correction_panel(post.to_dict(), replies, "source-correct")
+
+
+def comment_page(replies: pd.DataFrame) -> pd.DataFrame:
+    """The page of comments to show: COMMENTS_PER_PAGE at a time, with a page picker when there are more."""
+    if len(replies) <= COMMENTS_PER_PAGE:
+        return replies
+    pages = -(-len(replies) // COMMENTS_PER_PAGE)
+    number = st.number_input("Comment page", min_value=1, max_value=pages, value=1, key="comment-page")
+    start = (int(number) - 1) * COMMENTS_PER_PAGE
+    shown = replies.iloc[start : start + COMMENTS_PER_PAGE]
+    st.caption(f"Comments {start + 1}–{start + len(shown)} of {len(replies)}, oldest first")
+    return shown
 
 
 def render() -> None:
