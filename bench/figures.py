@@ -90,13 +90,12 @@ def record(figures: list[tuple[str, str]], command: str) -> None:
     RESULTS.write_text(head + rows + END + tail, encoding="utf-8")
 
 
-def run_and_record(args: list[str]) -> int:
-    """Run `python ARGS`, echo its output, record its figures; the script's exit code."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def echo_run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, list[str]]:
+    """Run `python ARGS` from the project root, echoing its output as it comes; (exit code, output lines)."""
     process = subprocess.Popen(
         [sys.executable, *args],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -105,10 +104,15 @@ def run_and_record(args: list[str]) -> int:
     for line in process.stdout or ():
         print(line, end="", flush=True)
         lines.append(line)
-    process.wait()
-    if process.returncode == 0:
+    return process.wait(), lines
+
+
+def run_and_record(args: list[str]) -> int:
+    """Run `python ARGS`, echo its output, record its figures; the script's exit code."""
+    code, lines = echo_run(args)
+    if code == 0:
         record(parse_output(lines), "python " + " ".join(args))
-    return process.returncode
+    return code
 
 
 if __name__ == "__main__":

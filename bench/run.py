@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
 from .common import OUT, QUIET_ENV, ROOT, available_cores, machine, out_dir
-from .figures import parse_output, record
+from .figures import echo_run, parse_output, record
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
@@ -75,28 +73,15 @@ def run_bench(bench: Bench, quick: bool, device: str | None) -> dict:
         args += ["--device", device]
     print(f"\n=== {bench.name}: python {' '.join(args)}", flush=True)
     started = time.perf_counter()
-    env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines = []
-    for line in process.stdout or ():
-        print(line, end="", flush=True)
-        if line.strip() and not line.startswith(("WARNING", "Warning")):
-            lines.append(line.rstrip())
-    process.wait()
+    code, output = echo_run(args, QUIET_ENV)
+    lines = [line.rstrip() for line in output if line.strip() and not line.startswith(("WARNING", "Warning"))]
     figures = parse_output(lines)
     lines = [line for line in lines if not line.startswith("fig:")]
     result_file = OUT / f"{bench.name}.json"
     return {
         "name": bench.name,
         "command": f"python {' '.join(args)}",
-        "exit": process.returncode,
+        "exit": code,
         "seconds": round(time.perf_counter() - started, 1),
         "figure": lines[-1] if lines else "",
         "figures": figures,
