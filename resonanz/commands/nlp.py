@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from .common import config_from, db_from, optional_config, print_json, read_text_lines
+from .common import config_from, db_from, optional_config, print_json, read_text_lines, usage_error
 
 
 def _add_classify(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +87,9 @@ def _add_train(parser: argparse.ArgumentParser) -> None:
 def _train(args: argparse.Namespace) -> int:
     if args.corrections:
         return _refit(args)
+    if args.db or args.config:
+        db_from(args, config_from(args))  # a bad path is named as for every command
+        usage_error(args, "--db and --config go with --corrections (a rebuild reads only the training data)")
     from nlp.train import train
 
     cache = Path(args.cache) if args.cache else None
