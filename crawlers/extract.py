@@ -109,11 +109,13 @@ def extract_page(
     listed: Listed = None,
     guess: bool = True,
     with_links: bool = False,
+    fetched: datetime | None = None,
 ) -> PageResult:
     """Extract a page. Never raises for bad input: problems land in `error`.
 
     `listed`: the URL came from a feed or a sitemap; `guess`: allow the weak rules (sitemap-listed,
-    enough dated text); off for start pages, which are listings.
+    enough dated text); off for start pages, which are listings. `fetched`: when the page was fetched;
+    relative comment dates ("vor 3 Tagen") count back from it (default: the current time).
     """
     if isinstance(body, bytes):
         html, encoding = decode_html(body, content_type)
@@ -128,7 +130,9 @@ def extract_page(
         meta = read_meta(tree, url)
     except (RecursionError, ValueError) as exc:  # absurd markup
         return _bad_markup(url, encoding, exc)
-    return extract_tree(tree, meta, url, encoding=encoding, listed=listed, guess=guess, with_links=with_links)
+    return extract_tree(
+        tree, meta, url, encoding=encoding, listed=listed, guess=guess, with_links=with_links, fetched=fetched
+    )
 
 
 def _bad_markup(url: str, encoding: str | None, exc: Exception) -> PageResult:
@@ -146,6 +150,7 @@ def extract_tree(
     listed: Listed = None,
     guess: bool = True,
     with_links: bool = False,
+    fetched: datetime | None = None,
 ) -> PageResult:
     """`extract_page` on a page already parsed (`text.parse_html`) and read (`pagemeta.read_meta`).
 
@@ -159,7 +164,7 @@ def extract_tree(
         if with_links:
             result.links = list(iter_links(tree, url))
         nodes = find_comment_nodes(tree)
-        result.comments = extract_comments(tree, nodes)
+        result.comments = extract_comments(tree, nodes, now=fetched)
         result.comments_unreachable = detect_embed(tree, comments_found=len(result.comments))
         remove_comment_section(tree, nodes)
     except (RecursionError, ValueError) as exc:  # absurd markup: keep what we have

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ..extract import comment_check, extract_tree, page_documents
@@ -57,6 +58,7 @@ class PageJob:
     own: bool = False
     want_links: bool = True
     want_feeds: bool = True
+    fetched: datetime | None = None  # the response's Date header; anchors relative comment dates
 
 
 @dataclass(slots=True)
@@ -108,7 +110,9 @@ def _scan(job: PageJob) -> PageScan:
     ):
         scan.seen.article = False
     else:
-        result = extract_tree(tree, meta, job.url, encoding=encoding, listed=job.listed, guess=job.guess)
+        result = extract_tree(
+            tree, meta, job.url, encoding=encoding, listed=job.listed, guess=job.guess, fetched=job.fetched
+        )
         docs = page_documents(result, job.site, own=job.own, via="crawl")
         scan.seen = PageSeen(
             site=job.site,

@@ -275,6 +275,7 @@ class BlogSpider(scrapy.Spider):
                 own=site.own,
                 want_links=hops < site.max_depth,
                 want_feeds=site.follow_feeds,
+                fetched=parse_any((response.headers.get("Date") or b"").decode("latin-1") or None),
             )
         )
         for feed in scan.feeds:
