@@ -214,3 +214,23 @@ def test_hostile_pages_are_recorded_and_the_rest_lands(tmp_path: Path, make_serv
     assert "/huge/: page too large (over 100,000 bytes)" in outcome.error
     assert outcome.meta["errors"] == 2 and outcome.meta["non_html"] == 1  # huge, 503 (retried); the image
     assert server.paths().count("/loop/") == 1  # the redirect back is a duplicate: dropped, no loop
+
+
+def test_no_delay_keeps_the_per_host_limit(tmp_path: Path, make_server) -> None:  # noqa: F811
+    """Scrapy alone starts all 12 slow pages at once when download_delay is 0 (crawlers/scraping/downloader.py)."""
+    server = make_server()
+    links = " ".join(f'<a href="/s/{i}/">{i}</a>' for i in range(12))
+    server.add("/", f"<html><body>{links}</body></html>")
+    for i in range(12):
+        server.slow(f"/s/{i}/", 0.3, f"<html><body><p>slow page {i}</p></body></html>")
+    spec = SiteSpec("busy", [server.url("/")], [server.netloc], max_pages=50, max_depth=2)
+    [outcome] = crawl_sites(
+        [spec],
+        work_dir=tmp_path,
+        known_urls=(),
+        settings=settings(tmp_path, concurrency_per_domain=2),
+        timeout_s=60,
+    )
+    assert outcome.status == "ok"
+    assert len([p for p in server.paths() if p.startswith("/s/")]) == 12
+    assert server.max_in_flight == 2  # reached, never exceeded

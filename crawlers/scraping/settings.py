@@ -61,6 +61,8 @@ REMOTE_CONTROL_ENABLED = False
 LOGSTATS_INTERVAL = 0
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Scrapy's own downloader can exceed CONCURRENT_REQUESTS_PER_DOMAIN when the delay is 0 (see the module).
+DOWNLOADER = "crawlers.scraping.downloader.BoundedDownloader"
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # replaced: it ignores ports
