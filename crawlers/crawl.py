@@ -224,7 +224,8 @@ def crawl_sites(
     processes = max(1, settings.processes) if frontier else 1
     if processes > 1:  # docs/scale.md, "Known limitations of crawl_processes > 1"
         log.warning(
-            "crawl_processes = %d: known bugs may miss pages or fetch robots-disallowed ones", processes
+            "crawl_processes = %d: known bugs may miss pages or fetch robots-disallowed ones (docs/scale.md)",
+            processes,
         )
     site_specs = [_site_json(s, known, state, revisit_before) for s in sites]
     names = [f"-{i}" if processes > 1 else "" for i in range(processes)]
