@@ -28,6 +28,27 @@ def settings(tmp_path: Path, **overrides) -> CrawlSettings:
     return CrawlSettings(**values)
 
 
+def crawl_one(spec: SiteSpec, tmp_path: Path, timeout_s: float, **overrides):
+    """crawl_sites on one site with the test settings (plus overrides); its outcome."""
+    [outcome] = crawl_sites(
+        [spec],
+        work_dir=tmp_path,
+        known_urls=(),
+        settings=settings(tmp_path, **overrides),
+        timeout_s=timeout_s,
+    )
+    return outcome
+
+
+def slow_site(server: LocalServer, source_id: str, pages: int, delay_s: float) -> SiteSpec:
+    """A home page linking `pages` pages under /s/, each answered after `delay_s`; its SiteSpec."""
+    links = " ".join(f'<a href="/s/{i}/">{i}</a>' for i in range(pages))
+    server.add("/", f"<html><body>{links}</body></html>")
+    for i in range(pages):
+        server.slow(f"/s/{i}/", delay_s, f"<html><body><p>slow page {i}</p></body></html>")
+    return SiteSpec(source_id, [server.url("/")], [server.netloc], max_pages=50, max_depth=2)
+
+
 def blog_a(server: LocalServer, elsewhere: str) -> None:
     """A WordPress-like blog with a handmade archive page; robots.txt forbids /private/."""
     server.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
@@ -173,19 +194,8 @@ def test_page_budget_and_depth(tmp_path: Path, make_server) -> None:  # noqa: F8
 
 def test_crawl_timeout_is_reported(tmp_path: Path, make_server) -> None:  # noqa: F811
     server = make_server()
-    server.add(
-        "/", "<html><body>" + " ".join(f'<a href="/s/{i}/">{i}</a>' for i in range(20)) + "</body></html>"
-    )
-    for i in range(20):
-        server.slow(f"/s/{i}/", 1.0, "<html><body>slow</body></html>")
-    spec = SiteSpec("slow", [server.url("/")], [server.netloc], max_pages=50, max_depth=2)
-    [outcome] = crawl_sites(
-        [spec],
-        work_dir=tmp_path,
-        known_urls=(),
-        settings=settings(tmp_path, concurrency_per_domain=1),
-        timeout_s=6,
-    )
+    spec = slow_site(server, "slow", pages=20, delay_s=1.0)
+    outcome = crawl_one(spec, tmp_path, timeout_s=6, concurrency_per_domain=1)
     assert outcome.status == "partial"
     assert "time limit" in outcome.error
 
@@ -193,13 +203,7 @@ def test_crawl_timeout_is_reported(tmp_path: Path, make_server) -> None:  # noqa
 def test_hostile_pages_are_recorded_and_the_rest_lands(tmp_path: Path, make_server) -> None:  # noqa: F811
     server = make_server()
     spec = SiteSpec("hostile", [server.hostile_site()], [server.netloc], max_pages=20, max_depth=2)
-    [outcome] = crawl_sites(
-        [spec],
-        work_dir=tmp_path,
-        known_urls=(),
-        settings=settings(tmp_path, max_page_bytes=100_000),
-        timeout_s=60,
-    )
+    outcome = crawl_one(spec, tmp_path, timeout_s=60, max_page_bytes=100_000)
     assert outcome.status == "partial"
     assert "requests failed" in outcome.error
     titles = {d.title for d in outcome.documents if d.kind == "post"}
@@ -219,18 +223,8 @@ def test_hostile_pages_are_recorded_and_the_rest_lands(tmp_path: Path, make_serv
 def test_no_delay_keeps_the_per_host_limit(tmp_path: Path, make_server) -> None:  # noqa: F811
     """Scrapy alone starts all 12 slow pages at once when download_delay is 0 (crawlers/scraping/downloader.py)."""
     server = make_server()
-    links = " ".join(f'<a href="/s/{i}/">{i}</a>' for i in range(12))
-    server.add("/", f"<html><body>{links}</body></html>")
-    for i in range(12):
-        server.slow(f"/s/{i}/", 0.3, f"<html><body><p>slow page {i}</p></body></html>")
-    spec = SiteSpec("busy", [server.url("/")], [server.netloc], max_pages=50, max_depth=2)
-    [outcome] = crawl_sites(
-        [spec],
-        work_dir=tmp_path,
-        known_urls=(),
-        settings=settings(tmp_path, concurrency_per_domain=2),
-        timeout_s=60,
-    )
+    spec = slow_site(server, "busy", pages=12, delay_s=0.3)
+    outcome = crawl_one(spec, tmp_path, timeout_s=60, concurrency_per_domain=2)
     assert outcome.status == "ok"
     assert len([p for p in server.paths() if p.startswith("/s/")]) == 12
     assert server.max_in_flight == 2  # reached, never exceeded
