@@ -32,8 +32,8 @@ class _CountingQueue(deque):
 class BoundedDownloader(Downloader):
     """`DOWNLOADER` for Resonanz crawls: never more than a slot's concurrency in flight."""
 
-    def _get_slot(self, request: Request, spider: Any = None) -> tuple[str, Slot]:
-        key, slot = super()._get_slot(request, spider)
+    def _get_slot(self, request: Request, *args: Any) -> tuple[str, Slot]:
+        key, slot = super()._get_slot(request, *args)  # no spider of ours: Scrapy deprecates passing one
         if not isinstance(slot.queue, _CountingQueue):
             slot.queue = _CountingQueue(slot, slot.queue)
         return key, slot
